@@ -1,0 +1,44 @@
+# Two commands do all set-up on a machine with only python3 and make:
+#   make demo   bootstrap .venv, then run the demo end to end on the bundled data
+#   make test   bootstrap .venv, then lint + pytest + nbval on notebooks/
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint pytest nbval bench clean venv
+
+venv: $(STAMP)
+
+# Re-install only when the project's dependency list changes.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/hotspots demo --out data/processed
+
+lint: $(STAMP)
+	$(BIN)/ruff check hotspots tests benchmarks notebooks data
+	$(BIN)/ruff format --check hotspots tests benchmarks data
+	$(BIN)/mypy hotspots
+
+# pytest exits 5 when it collects no test: that fails the target, loudly.
+pytest: $(STAMP)
+	@$(BIN)/python -m pytest tests || { rc=$$?; \
+	  [ $$rc -eq 5 ] && echo "ERROR: pytest collected no tests" >&2; exit $$rc; }
+
+nbval: $(STAMP)
+	@$(BIN)/python -m pytest --nbval-lax -p no:randomly notebooks -o testpaths=notebooks \
+	  -o filterwarnings= || { rc=$$?; \
+	  [ $$rc -eq 5 ] && echo "ERROR: nbval collected no notebook cells" >&2; exit $$rc; }
+
+test: lint pytest nbval
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,159 @@
+"""Command-line interface: ``hotspots ingest|demo-data|demo``.
+
+Each subcommand parses arguments and calls the same library verbs as the notebooks;
+no statistics live here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+import hotspots
+from hotspots.exceptions import HotspotsError
+
+
+def _fail(err: Exception) -> None:
+    click.echo(f"Error: {err}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(hotspots.__version__, prog_name="hotspots")
+@click.option(
+    "--quiet", is_flag=True, help="Show warnings only, not progress messages."
+)
+def main(quiet: bool) -> None:
+    """Find and evaluate serious-violence hotspots from police.uk and force data."""
+    hotspots.set_log_level("WARNING" if quiet else "INFO")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/processed"),
+    show_default=True,
+    help="Folder for <name>.parquet (kept rows) and <name>_quarantine.csv.",
+)
+@click.option("--name", default="crimes", show_default=True, help="Output file stem.")
+@click.option("--force", "forces", multiple=True, help="Force to keep (repeatable).")
+@click.option("--start", help="First month to keep, YYYY-MM.")
+@click.option("--end", help="Last month to keep, YYYY-MM.")
+@click.option(
+    "--crime-types",
+    help="Comma-separated police.uk crime types, or a definition name "
+    "(serious_violence, violence, robbery).",
+)
+@click.option(
+    "--boundary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Polygon file (GeoJSON, GeoPackage...) of the study area.",
+)
+@click.option(
+    "--column-map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML column map: read SOURCE as a force extract instead of police.uk data.",
+)
+@click.option(
+    "--force-name", help="Force name for a force extract without a force column."
+)
+def ingest(
+    source, out, name, forces, start, end, crime_types, boundary, column_map, force_name
+):
+    """Read police.uk data (CSV, archive folder or ZIP) or a force extract.
+
+    Writes kept rows as GeoParquet (EPSG:27700) and the quarantine as CSV, and
+    prints a summary by reason and force.
+    """
+    import geopandas as gpd
+
+    try:
+        area = gpd.read_file(boundary) if boundary else None
+        if column_map:
+            result = hotspots.read_force_extract(
+                source,
+                column_map,
+                force=force_name,
+                start=start,
+                end=end,
+                boundary=area,
+            )
+        else:
+            types = None
+            if crime_types:
+                types = (
+                    crime_types
+                    if crime_types in hotspots.DEFINITIONS
+                    else [t.strip() for t in crime_types.split(",")]
+                )
+            result = hotspots.read_policeuk(
+                source,
+                forces=forces or None,
+                start=start,
+                end=end,
+                crime_types=types,
+                boundary=area,
+            )
+        paths = result.write(out, name=name)
+    except (HotspotsError, ValueError) as err:
+        _fail(err)
+    click.echo(str(result))
+    for key, path in paths.items():
+        click.echo(f"Wrote {key}: {path}")
+
+
+@main.command("demo-data")
+@click.option("--seed", default=20240601, show_default=True, help="Random seed.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/raw/synthetic"),
+    show_default=True,
+    help="Folder for the SYNTHETIC archive and truth.json.",
+)
+@click.option(
+    "--zip", "zip_archive", is_flag=True, help="Also write the archive as a ZIP."
+)
+def demo_data(seed, out, zip_archive):
+    """Generate the SYNTHETIC Leicestershire archive with a planted truth."""
+    from hotspots.synthetic import make_archive
+
+    archive = make_archive(out, rng=seed, zip_archive=zip_archive)
+    click.echo(f"Wrote SYNTHETIC archive: {archive.root} ({archive.n_rows:,} rows)")
+    click.echo(f"Planted truth: {archive.truth_path}")
+    if archive.zip_path:
+        click.echo(f"ZIP: {archive.zip_path}")
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/processed"),
+    show_default=True,
+    help="Folder for the demo's outputs.",
+)
+@click.option(
+    "--no-notebooks", is_flag=True, help="Skip executing and rendering notebooks."
+)
+def demo(out, no_notebooks):
+    """Run the demo end to end on the bundled real sample and SYNTHETIC data."""
+    from hotspots.demo import run_demo
+
+    try:
+        outputs = run_demo(out, render_notebooks=not no_notebooks)
+    except HotspotsError as err:
+        _fail(err)
+    for title, text in outputs.pop("summaries").items():
+        click.echo(f"\n== {title} ==\n{text}")
+    click.echo("\nOutputs:")
+    for key, path in outputs.items():
+        click.echo(f"  {key}: {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

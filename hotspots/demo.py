@@ -1,0 +1,151 @@
+"""Bundled demo data and the end-to-end demo run by ``make demo``.
+
+Two data sets come with the project:
+
+- a **real** police.uk sample: Leicestershire Police serious-violence-relevant rows
+  (violence and sexual offences, robbery, possession of weapons), 2023-2024, under the
+  Open Government Licence (``data/raw/PROVENANCE.md``), with the Leicestershire 2011
+  LSOA outlines;
+- **SYNTHETIC** Leicestershire data with a planted truth, generated on demand by
+  :func:`hotspots.synthetic.make_archive` (never mistaken for real crime: every row,
+  file and title says SYNTHETIC).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import os
+from pathlib import Path
+
+import geopandas as gpd
+
+from hotspots.exceptions import InputFileError
+from hotspots.io import IngestResult, read_policeuk
+
+__all__ = [
+    "OGL_ATTRIBUTION",
+    "data_dir",
+    "load_lsoa",
+    "load_real_sample",
+    "lsoa_path",
+    "real_sample_path",
+    "run_demo",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Attribution required wherever the real sample is shown (OGL v3.0).
+OGL_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence "
+    "v3.0. Street-level crime: police.uk (Home Office / Leicestershire Police). "
+    "Boundaries: Office for National Statistics; contains OS data © Crown copyright "
+    "and database right."
+)
+REAL_SAMPLE = "policeuk_leicestershire_serious_violence_2023_2024.zip"
+LSOA_FILE = "lsoa_2011_leicestershire.geojson.gz"
+_ENV = "HOTSPOTS_DATA"
+
+
+def data_dir() -> Path:
+    """Return the project's ``data/`` folder (or ``$HOTSPOTS_DATA`` if set).
+
+    Raises
+    ------
+    InputFileError
+        If no folder holding ``raw/`` is found.
+    """
+    candidates = []
+    if os.environ.get(_ENV):
+        candidates.append(Path(os.environ[_ENV]))
+    candidates.append(Path(__file__).resolve().parents[1] / "data")
+    candidates.append(Path.cwd() / "data")
+    for folder in candidates:
+        if (folder / "raw" / REAL_SAMPLE).exists():
+            return folder
+    raise InputFileError(
+        f"cannot find the bundled data ({'raw/' + REAL_SAMPLE}) in {candidates}. "
+        f"Run from a clone of the project, or set {_ENV} to its data/ folder."
+    )
+
+
+def real_sample_path() -> Path:
+    """Path of the real police.uk sample (a ZIP in the police.uk bulk layout)."""
+    return data_dir() / "raw" / REAL_SAMPLE
+
+
+def lsoa_path() -> Path:
+    """Path of the Leicestershire 2011 LSOA outlines (GeoJSON, gzip)."""
+    return data_dir() / "raw" / LSOA_FILE
+
+
+def load_lsoa() -> gpd.GeoDataFrame:
+    """Leicestershire 2011 LSOA outlines in British National Grid (EPSG:27700)."""
+    raw = gzip.decompress(lsoa_path().read_bytes())
+    return gpd.read_file(io.BytesIO(raw)).to_crs(27700)
+
+
+def load_real_sample(**kwargs) -> IngestResult:
+    """Read the real Leicestershire sample with :func:`hotspots.read_policeuk`.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to :func:`hotspots.read_policeuk` (``start``, ``end``,
+        ``crime_types``, ``boundary``...).
+
+    Examples
+    --------
+    >>> result = load_real_sample(start="2024-06", end="2024-06")
+    >>> int(result.crimes["month"].dt.month.unique()[0])
+    6
+    """
+    return read_policeuk(real_sample_path(), **kwargs)
+
+
+def run_demo(
+    out_dir: str | Path = "data/processed", *, render_notebooks: bool = True
+) -> dict:
+    """Run the demo end to end and return the paths it wrote.
+
+    Steps: read the real sample (quarantine and summary), generate the SYNTHETIC
+    Leicestershire archive and read it back, then (optionally) execute the
+    notebooks and save rendered HTML copies.
+
+    Parameters
+    ----------
+    out_dir : str or Path, default "data/processed"
+        Where outputs go. The synthetic archive goes to ``<data>/raw/synthetic``.
+    render_notebooks : bool, default True
+        Execute ``notebooks/*.ipynb`` and write HTML copies to ``out_dir/notebooks``.
+
+    Returns
+    -------
+    dict
+        Output name -> path, and ``"summaries"`` -> text summaries by step.
+    """
+    out_dir = Path(out_dir)
+    outputs: dict = {"summaries": {}}
+    real = load_real_sample()
+    for key, path in real.write(
+        out_dir, name="real_leicestershire_serious_violence"
+    ).items():
+        outputs[f"real_{key}"] = path
+    outputs["summaries"]["real police.uk sample"] = str(real)
+
+    from hotspots.synthetic import make_archive
+
+    archive = make_archive(data_dir() / "raw" / "synthetic")
+    synthetic = read_policeuk(archive.root)
+    for key, path in synthetic.write(out_dir, name="synthetic_leicestershire").items():
+        outputs[f"synthetic_{key}"] = path
+    outputs["synthetic_truth"] = archive.truth_path
+    outputs["summaries"]["SYNTHETIC Leicestershire archive"] = str(synthetic)
+
+    if render_notebooks:
+        from hotspots._notebooks import render_notebooks as _render
+
+        notebooks = data_dir().parent / "notebooks"
+        outputs.update(_render(notebooks, out_dir / "notebooks"))
+    return outputs

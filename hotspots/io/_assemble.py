@@ -1,0 +1,167 @@
+"""Turn checked text columns into the kept GeoDataFrame and the quarantine frame."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hotspots.exceptions import CRSError
+from hotspots.io._checks import RowReasons
+from hotspots.io.quarantine import REASONS, Quarantine
+from hotspots.io.result import IngestResult
+from hotspots.io.schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS
+
+__all__ = ["as_boundary", "assemble", "months_from_text", "normalise_months"]
+
+_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def normalise_months(
+    start: str | None, end: str | None
+) -> tuple[str | None, str | None]:
+    """Check ``start``/``end`` are ``YYYY-MM`` (or None) and in order."""
+    out: list[str | None] = []
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            out.append(None)
+            continue
+        value = str(value).strip()
+        if not re.match(_MONTH_RE, value):
+            raise ValueError(
+                f"{name} must be a month 'YYYY-MM', e.g. '2024-01'; got {value!r}"
+            )
+        out.append(value)
+    if out[0] and out[1] and out[0] > out[1]:
+        raise ValueError(f"start ({out[0]}) is after end ({out[1]}); swap them.")
+    return out[0], out[1]
+
+
+def months_from_text(month_text) -> tuple[np.ndarray, np.ndarray]:
+    """Parse ``YYYY-MM`` text to datetime64[ns] month starts; return (values, ok)."""
+    ok = pc.match_substring_regex(month_text, _MONTH_RE)
+    safe = pc.if_else(ok, month_text, pa.scalar("1970-01"))
+    stamps = pc.strptime(pc.binary_join_element_wise(safe, "01", "-"), "%Y-%m-%d", "ns")
+    values = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    return values, ok.to_numpy(zero_copy_only=False)
+
+
+def as_boundary(boundary):
+    """Return ``boundary`` as one shapely geometry in EPSG:27700 (or None)."""
+    if boundary is None:
+        return None
+    if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
+        if boundary.crs is None:
+            raise CRSError(
+                "boundary has no CRS. Set it first, e.g. boundary.set_crs(27700) "
+                "(British National Grid) or boundary.set_crs(4326) "
+                "(longitude/latitude)."
+            )
+        return boundary.to_crs(BNG).geometry.union_all()
+    return boundary
+
+
+def _column_source(tables) -> pd.Categorical:
+    codes = np.repeat(np.arange(len(tables)), [t.table.num_rows for t in tables])
+    return pd.Categorical.from_codes(codes, categories=[t.source for t in tables])
+
+
+def assemble(
+    *,
+    tables,
+    table: pa.Table,
+    reasons: RowReasons,
+    rename: dict[str, str],
+    month: np.ndarray,
+    force: np.ndarray,
+    crime_type_index: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    month_text: np.ndarray,
+    skipped: list[str],
+    extra: dict[str, np.ndarray] | None = None,
+    raw_table: pa.Table | None = None,
+) -> IngestResult:
+    """Build the :class:`IngestResult` from checked columns (see readers)."""
+    keep = reasons.ok
+    source = _column_source(tables)
+    rows = np.concatenate([t.row for t in tables]) if tables else np.array([], int)
+
+    text_cols = [c for c in rename if c not in ("Month", "Longitude", "Latitude")]
+    kept_text = table.select(text_cols).filter(pa.array(keep)).to_pandas()
+    crimes = kept_text.rename(columns=rename)
+    crimes["month"] = month[keep]
+    crimes["force"] = pd.Categorical(force[keep])
+    crimes["crime_type"] = pd.Categorical.from_codes(
+        crime_type_index[keep], categories=list(CRIME_TYPES)
+    )
+    crimes["longitude"] = lon[keep]
+    crimes["latitude"] = lat[keep]
+    crimes["source"] = source[keep]
+    crimes["row"] = rows[keep]
+    for name, values in (extra or {}).items():
+        crimes[name] = values[keep]
+    ordered = [c for c in OUTPUT_COLUMNS if c in crimes.columns]
+    ordered += [c for c in (extra or {}) if c not in ordered]
+    geometry = gpd.points_from_xy(x[keep], y[keep], crs=BNG)
+    crimes = gpd.GeoDataFrame(crimes[ordered], geometry=geometry, crs=BNG)
+
+    aside = ~keep
+    raw_source = table if raw_table is None else raw_table
+    raw = raw_source.filter(pa.array(aside)).to_pandas()
+    quarantine = pd.DataFrame(
+        {
+            "source": np.asarray(source[aside], dtype=object),
+            "row": rows[aside],
+            "reason_code": reasons.codes(aside),
+            "reason": reasons.reasons(aside),
+            "is_filter": reasons.is_filter(aside),
+            "month_text": month_text[aside],
+            "force_text": force[aside],
+            "raw_text": "",
+        }
+    )
+    quarantine = pd.concat([quarantine, raw.astype(object)], axis=1)
+    bad = [
+        {
+            "source": t.source,
+            "row": r,
+            "reason_code": "malformed_row",
+            "reason": (
+                f"{REASONS['malformed_row']}: {n_fields} fields, expected {n_exp}"
+            ),
+            "is_filter": False,
+            "month_text": "",
+            "force_text": "",
+            "raw_text": text,
+        }
+        for t in tables
+        for r, text, n_fields, n_exp in t.bad_rows
+    ]
+    if bad:
+        quarantine = pd.concat([quarantine, pd.DataFrame(bad)], ignore_index=True)
+        quarantine = quarantine.fillna(dict.fromkeys(raw.columns, ""))
+    quarantine = quarantine.sort_values(
+        ["source", "row"], kind="stable", ignore_index=True
+    )
+
+    sources = pd.DataFrame(
+        {
+            "source": [t.source for t in tables],
+            "encoding": [t.encoding for t in tables],
+            "rows_read": [t.table.num_rows + len(t.bad_rows) for t in tables],
+        }
+    )
+    return IngestResult(
+        crimes=crimes,
+        quarantine=Quarantine(quarantine),
+        rows_read=int(sources["rows_read"].sum()),
+        sources=sources,
+        skipped_files=tuple(skipped),
+    )
