@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check hotspots tests benchmarks notebooks data
-	$(BIN)/ruff format --check hotspots tests benchmarks data
+	$(BIN)/ruff format --check hotspots tests benchmarks data notebooks
 	$(BIN)/mypy hotspots
 
 # pytest exits 5 when it collects no test: that fails the target, loudly.

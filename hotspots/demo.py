@@ -105,7 +105,10 @@ def load_real_sample(**kwargs) -> IngestResult:
 
 
 def run_demo(
-    out_dir: str | Path = "data/processed", *, render_notebooks: bool = True
+    out_dir: str | Path = "data/processed",
+    *,
+    synthetic_dir: str | Path | None = None,
+    render_notebooks: bool = True,
 ) -> dict:
     """Run the demo end to end and return the paths it wrote.
 
@@ -116,7 +119,9 @@ def run_demo(
     Parameters
     ----------
     out_dir : str or Path, default "data/processed"
-        Where outputs go. The synthetic archive goes to ``<data>/raw/synthetic``.
+        Where outputs go.
+    synthetic_dir : str or Path, optional
+        Where the SYNTHETIC archive is generated; default ``<data>/raw/synthetic``.
     render_notebooks : bool, default True
         Execute ``notebooks/*.ipynb`` and write HTML copies to ``out_dir/notebooks``.
 
@@ -136,7 +141,7 @@ def run_demo(
 
     from hotspots.synthetic import make_archive
 
-    archive = make_archive(data_dir() / "raw" / "synthetic")
+    archive = make_archive(synthetic_dir or data_dir() / "raw" / "synthetic")
     synthetic = read_policeuk(archive.root)
     for key, path in synthetic.write(out_dir, name="synthetic_leicestershire").items():
         outputs[f"synthetic_{key}"] = path

@@ -87,6 +87,7 @@ def assemble(
     skipped: list[str],
     extra: dict[str, np.ndarray] | None = None,
     raw_table: pa.Table | None = None,
+    force_categorical: pd.Categorical | None = None,
 ) -> IngestResult:
     """Build the :class:`IngestResult` from checked columns (see readers)."""
     keep = reasons.ok
@@ -97,7 +98,9 @@ def assemble(
     kept_text = table.select(text_cols).filter(pa.array(keep)).to_pandas()
     crimes = kept_text.rename(columns=rename)
     crimes["month"] = month[keep]
-    crimes["force"] = pd.Categorical(force[keep])
+    if force_categorical is None:
+        force_categorical = pd.Categorical(force)
+    crimes["force"] = force_categorical[keep]
     crimes["crime_type"] = pd.Categorical.from_codes(
         crime_type_index[keep], categories=list(CRIME_TYPES)
     )

@@ -17,7 +17,14 @@ from pyproj import Transformer
 from hotspots.io.quarantine import FILTER_REASONS, REASONS
 from hotspots.io.schema import BNG, UK_BOUNDS, WGS84
 
-__all__ = ["RowReasons", "check_coordinates", "check_duplicates", "to_text"]
+__all__ = [
+    "RowReasons",
+    "categorical",
+    "check_coordinates",
+    "check_duplicates",
+    "coded",
+    "to_text",
+]
 
 _CODES = list(REASONS)
 _NUMBER_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -32,6 +39,25 @@ def to_text(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return pc.utf8_trim_whitespace(arr)
 
 
+def categorical(codes: np.ndarray, values: list[str]) -> pd.Categorical:
+    """Return a sorted categorical from :func:`coded` output."""
+    categories = sorted(set(values))
+    remap = np.array([categories.index(v) for v in values], dtype=np.int64)
+    return pd.Categorical.from_codes(remap[codes], categories=categories)
+
+
+def coded(arr) -> tuple[np.ndarray, list[str]]:
+    """Dictionary-encode a text column: (codes per row, trimmed distinct values).
+
+    Checks on columns with few distinct values (month, force, crime type) then run
+    once per distinct value instead of once per row.
+    """
+    encoded = pc.dictionary_encode(arr).combine_chunks()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    values = [v.strip() for v in encoded.dictionary.to_pylist()]
+    return codes, values
+
+
 class RowReasons:
     """One reason slot per row: -1 while the row is still kept."""
 
@@ -44,12 +70,20 @@ class RowReasons:
         """Boolean mask of rows not yet set aside."""
         return self.code < 0
 
-    def mark(self, mask: np.ndarray, reason: str, detail: np.ndarray | None = None):
-        """Set aside rows in ``mask`` (not already set aside) under ``reason``."""
+    def mark(self, mask: np.ndarray, reason: str, detail=None) -> np.ndarray:
+        """Set aside rows in ``mask`` (not already set aside) under ``reason``.
+
+        ``detail`` is one text for all hit rows, or a callable taking the hit mask
+        and returning one text per hit row (called only when a row is hit).
+        """
         hit = np.asarray(mask, dtype=bool) & self.ok
+        if not hit.any():
+            return hit
         self.code[hit] = _CODES.index(reason)
-        if detail is not None:
-            self.detail[hit] = np.asarray(detail, dtype=object)[hit]
+        if callable(detail):
+            self.detail[hit] = np.asarray(detail(hit), dtype=object)
+        elif detail is not None:
+            self.detail[hit] = detail
         return hit
 
     def codes(self, mask: np.ndarray) -> np.ndarray:
@@ -71,16 +105,24 @@ class RowReasons:
 
 
 def _parse_numbers(text) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (value, is_blank, is_number) for a trimmed text column."""
+    """Return (value, is_blank, is_number) for a trimmed text column.
+
+    Fast path: cast the whole column (blanks as NaN); only if some value is not a
+    number does the slower regex check run to find which.
+    """
     blank = pc.equal(pc.utf8_length(text), 0)
+    blank_np = blank.to_numpy(zero_copy_only=False)
+    try:
+        values = pc.cast(
+            pc.if_else(blank, pa.scalar("nan"), text), pa.float64()
+        ).to_numpy(zero_copy_only=False)
+        return values, blank_np, ~blank_np
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     is_number = pc.match_substring_regex(text, _NUMBER_RE)
     safe = pc.if_else(is_number, text, pa.scalar("nan"))
     values = pc.cast(safe, pa.float64()).to_numpy(zero_copy_only=False)
-    return (
-        values,
-        blank.to_numpy(zero_copy_only=False),
-        is_number.to_numpy(zero_copy_only=False),
-    )
+    return values, blank_np, is_number.to_numpy(zero_copy_only=False)
 
 
 def check_coordinates(
@@ -109,7 +151,7 @@ def check_coordinates(
     reasons.mark(a_blank | b_blank, "no_coordinates")
     reasons.mark(~(a_num & b_num), "bad_coordinates")
     finite = np.isfinite(a) & np.isfinite(b)
-    reasons.mark(~finite, "bad_coordinates", np.full(len(a), "not a finite number"))
+    reasons.mark(~finite, "bad_coordinates", "not a finite number")
     if kind == "lonlat":
         lon, lat = a, b
         x, y = _TO_BNG.transform(lon, lat)
@@ -118,18 +160,34 @@ def check_coordinates(
         inside = (
             (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
         )
-        swapped = (
-            (lat >= min_lon) & (lat <= max_lon) & (lon >= min_lat) & (lon <= max_lat)
+        reasons.mark(
+            finite & ~inside,
+            "outside_uk",
+            lambda hit: np.where(
+                (lat[hit] >= min_lon)
+                & (lat[hit] <= max_lon)
+                & (lon[hit] >= min_lat)
+                & (lon[hit] <= max_lat),
+                "latitude and longitude look swapped",
+                "",
+            ),
         )
-        detail = np.where(swapped, "latitude and longitude look swapped", "")
-        reasons.mark(finite & ~inside, "outside_uk", detail)
     else:
         x, y = a, b
         min_x, min_y, max_x, max_y = _BNG_BOX
         inside = (x >= min_x) & (x <= max_x) & (y >= min_y) & (y <= max_y)
-        swapped = (y >= min_x) & (y <= max_x) & (x >= min_y) & (x <= max_y) & (x > y)
-        detail = np.where(swapped, "easting and northing look swapped", "")
-        reasons.mark(finite & ~inside, "outside_uk", detail)
+        reasons.mark(
+            finite & ~inside,
+            "outside_uk",
+            lambda hit: np.where(
+                (y[hit] >= min_x)
+                & (y[hit] <= max_x)
+                & (x[hit] >= min_y)
+                & (x[hit] > y[hit]),
+                "easting and northing look swapped",
+                "",
+            ),
+        )
         lon, lat = _TO_WGS84.transform(x, y)
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     if boundary is not None:
@@ -142,17 +200,22 @@ def check_coordinates(
 
 
 def check_duplicates(reasons: RowReasons, force, crime_id) -> None:
-    """Set aside repeats of a non-blank Crime ID within a force (first one kept)."""
-    ids = to_text(crime_id).to_numpy(zero_copy_only=False)
-    candidate = reasons.ok & (ids != "")
-    if not candidate.any():
-        return
-    frame = pd.DataFrame(
-        {
-            "force": np.asarray(force, dtype=object)[candidate],
-            "id": ids[candidate],
-        }
-    )
-    dup = np.zeros(len(ids), dtype=bool)
-    dup[candidate] = frame.duplicated(keep="first").to_numpy()
+    """Set aside repeats of a non-blank Crime ID within a force (first one kept).
+
+    Works on dictionary codes of the two text columns (hashing each text once), so
+    the duplicate search itself runs on integers.
+    """
+    ids = pc.dictionary_encode(to_text(crime_id)).combine_chunks()
+    id_code = ids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    blank_code = ids.dictionary.index("").as_py()
+    candidate = reasons.ok & (id_code != blank_code)
+    n_candidates = int(candidate.sum())
+    n_distinct = len(ids.dictionary) - (blank_code is not None)
+    if n_candidates == 0 or n_distinct == n_candidates:
+        return  # every non-blank ID occurs once (the usual case): nothing repeats
+    forces = pc.dictionary_encode(pa.array(np.asarray(force, dtype=object)))
+    force_code = forces.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    key = force_code[candidate] * (len(ids.dictionary) + 1) + id_code[candidate]
+    dup = np.zeros(len(id_code), dtype=bool)
+    dup[candidate] = pd.Series(key).duplicated(keep="first").to_numpy()
     reasons.mark(dup, "duplicate_crime_id")

@@ -9,15 +9,17 @@ pyarrow's ``invalid_row_handler`` and returned with their text and record number
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
-import io
 import logging
+import re
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from hotspots.exceptions import InputFileError, SchemaError
@@ -31,6 +33,14 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _BINARY_SNIFF_BYTES = 4096
 # A text CSV has almost no NUL or other C0 control bytes; binary files have many.
 _MAX_CONTROL_SHARE = 0.05
+# Bytes that may appear in text: tab, LF, CR and everything from space upwards.
+_TEXT_BYTES = bytes([9, 10, 13, *range(32, 256)])
+#: Control characters that make a row malformed (C0 except tab/LF/CR, and DEL).
+CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in CONTROL_BYTES)
+_CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+# A value spanning more lines than this is a runaway quote, not a real field.
+_MAX_LINES_IN_VALUE = 20
 _BINARY_SIGNATURES = {
     b"PAR1": "a Parquet file",
     b"\x89PNG": "a PNG image",
@@ -59,6 +69,9 @@ class RawTable:
         The header as found in the file.
     encoding : str
         The encoding the bytes were read as.
+    has_control : numpy.ndarray or None
+        Per parsed row, True if a value holds a control character (NUL etc.); None
+        when the file has none at all (the usual case, checked on the raw bytes).
     """
 
     source: str
@@ -67,18 +80,38 @@ class RawTable:
     bad_rows: list[tuple[int, str, int, int]]
     header: list[str]
     encoding: str
+    has_control: np.ndarray | None = None
 
 
 def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Decode a byte that is not valid UTF-8 as Windows-1252 (mixed-encoding files)."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    try:
+        return err.object[err.start : err.start + 1].decode("cp1252"), err.start + 1
+    except UnicodeDecodeError:
+        raise err from None
+
+
+codecs.register_error("hotspots-cp1252", _cp1252_fallback)
+
+
+def _is_blank(data: bytes) -> bool:
+    return not data or data.isspace()
+
+
 def decode_bytes(data: bytes, source: str) -> tuple[bytes, str]:
     """Return ``data`` as UTF-8 bytes without a BOM, and the encoding found.
 
     Accepts UTF-8 with or without a byte-order mark, UTF-16 with a BOM, and
-    Windows-1252 (what Excel writes on UK Windows machines). Gzip-compressed CSVs
-    are decompressed first.
+    Windows-1252 (what Excel writes on UK Windows machines); in a file that is
+    mostly UTF-8, single bytes that are not valid UTF-8 are read as Windows-1252, so
+    valid UTF-8 text is never garbled. Gzip-compressed CSVs are decompressed first;
+    old Mac line ends (CR only) become LF.
 
     Raises
     ------
@@ -94,7 +127,12 @@ def decode_bytes(data: bytes, source: str) -> tuple[bytes, str]:
                 f"{source}: looks gzip-compressed but cannot be decompressed ({err}). "
                 "Download the file again or pass the uncompressed CSV."
             ) from err
-    if not data.strip():
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
+    if _is_blank(data):
         raise InputFileError(
             f"{source}: the file is empty. Check the download; police.uk files start "
             "with a header line 'Crime ID,Month,...'."
@@ -119,33 +157,51 @@ def decode_bytes(data: bytes, source: str) -> tuple[bytes, str]:
                 f"UTF-16 (byte {err.start}). Re-save the file as UTF-8 CSV."
             ) from err
     head = data[:_BINARY_SNIFF_BYTES]
-    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
+    controls = len(head.translate(None, _TEXT_BYTES))
     if controls > _MAX_CONTROL_SHARE * len(head):
+        hint = (
+            " It may be UTF-16 without a byte-order mark: re-save it as 'CSV UTF-8'."
+            if head.count(b"\x00") > len(head) // 3
+            else ""
+        )
         raise InputFileError(
             f"{source}: does not look like a CSV (binary content in the first "
-            f"{len(head)} bytes). Pass a police.uk street-level CSV, a bulk-archive "
-            "folder or the archive's ZIP."
+            f"{len(head)} bytes).{hint} Pass a police.uk street-level CSV, a "
+            "bulk-archive folder or the archive's ZIP."
         )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
+    if b"\r" in data and b"\n" not in data:
+        data = data.replace(b"\r", b"\n")
+    if data.isascii():  # fast, and true of almost every police.uk file
+        return data, encoding
     try:
         data.decode("utf-8")
-        return data, encoding
-    except UnicodeDecodeError as err:
-        utf8_error = err
+    except UnicodeDecodeError:
+        return decode_mixed(data, source), "cp1252"
+    return data, encoding
+
+
+def decode_mixed(data: bytes, source: str) -> bytes:
+    """Re-encode text that is not valid UTF-8 to UTF-8, reading bad bytes as cp1252.
+
+    Valid UTF-8 sequences stay as they are; each byte that is not valid UTF-8 is
+    read as Windows-1252 (so a pure Windows-1252 file and a UTF-8 file with a few
+    Windows-1252 bytes both come out right).
+
+    Raises
+    ------
+    InputFileError
+        If a byte is valid in neither encoding; the message names the line.
+    """
     try:
-        text = data.decode("cp1252")
+        text = data.decode("utf-8", errors="hotspots-cp1252")
     except UnicodeDecodeError as err:
         raise InputFileError(
-            f"{source}, line {_line_of(data, utf8_error.start)}: the text is neither "
-            f"UTF-8 nor Windows-1252 (byte 0x{data[utf8_error.start]:02x}). Re-save "
-            "the file as 'CSV UTF-8' and read it again."
+            f"{source}, line {_line_of(data, err.start)}: the text is neither "
+            f"UTF-8 nor Windows-1252 (byte 0x{data[err.start]:02x}). Re-save the "
+            "file as 'CSV UTF-8' and read it again."
         ) from err
-    logger.info("%s: read as Windows-1252 (not valid UTF-8).", source)
-    return text.encode("utf-8"), "cp1252"
+    logger.info("%s: bytes that are not UTF-8 were read as Windows-1252.", source)
+    return text.encode("utf-8")
 
 
 def _read_header(data: bytes, source: str) -> tuple[list[str], int]:
@@ -198,6 +254,19 @@ def parse_csv_bytes(
         If the bytes are not a readable CSV (see :func:`decode_bytes`).
     """
     data, encoding = decode_bytes(data, source)
+    return _parse_text(data, encoding, source, columns, required)
+
+
+_NON_SPACE = re.compile(rb"\S")
+
+
+def _parse_text(
+    data: bytes,
+    encoding: str,
+    source: str,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+) -> RawTable:
     header, body_start = _read_header(data, source)
     missing = [c for c in required if c not in header]
     if missing:
@@ -207,41 +276,23 @@ def parse_csv_bytes(
             "('YYYY-MM-<force>-street.csv')? For a force's own extract use "
             "read_force_extract() with a column_map."
         )
-    bad_rows: list[tuple[int, str, int, int]] = []
-
-    def _on_invalid(row: pacsv.InvalidRow) -> str:
-        # row.number counts records of the body (header already cut off) from 1.
-        number = -1 if row.number is None else row.number
-        bad_rows.append((number, row.text, row.actual_columns, row.expected_columns))
-        return "skip"
-
-    body = data[body_start:]
-    read_options = pacsv.ReadOptions(
-        column_names=[f"f{i}" for i in range(len(header))],
-        use_threads=False,  # single-threaded so malformed rows get record numbers
-        block_size=1 << 24,
-    )
-    parse_options = pacsv.ParseOptions(
-        newlines_in_values=b'"' in body,
-        invalid_row_handler=_on_invalid,
-    )
-    convert_options = pacsv.ConvertOptions(
-        column_types={f"f{i}": pa.string() for i in range(len(header))},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=read_options,
-            parse_options=parse_options,
-            convert_options=convert_options,
-        )
-    except pa.ArrowInvalid as err:
-        raise InputFileError(
-            f"{source}: cannot be parsed as CSV ({err}). Check that it is a "
-            "comma-separated file with one header line."
-        ) from err
+    names = [f"f{i}" for i in range(len(header))]
+    if not _NON_SPACE.search(data, body_start):
+        empty = pa.table({c: pa.array([], type=pa.string()) for c in columns})
+        return RawTable(source, empty, np.array([], np.int64), [], header, encoding)
+    body = pa.py_buffer(data).slice(body_start)  # zero-copy view of the rows
+    table, bad_rows = _parse_body(body, names, source, quotes_span_lines=False)
+    if bad_rows and data.find(b'"', body_start) >= 0:
+        # A quoted value may hold a line break: re-read allowing that. A stray
+        # quote, though, makes the parser run on to the next quote or the end of
+        # the file; then neutralise lines with unbalanced quotes and quarantine them.
+        table2, bad2 = _parse_body(body, names, source, quotes_span_lines=True)
+        if not _runaway_quote(table2, bad2):
+            table, bad_rows = table2, bad2
+        else:
+            table, bad_rows = _parse_with_unbalanced_quotes(
+                data[body_start:], names, source
+            )
     n_total = table.num_rows + len(bad_rows)
     if bad_rows:
         is_bad = np.zeros(n_total + 1, dtype=bool)
@@ -251,10 +302,17 @@ def parse_csv_bytes(
             rows = np.arange(1, table.num_rows + 1)
     else:
         rows = np.arange(1, n_total + 1)
-    empty = pa.array([""] * table.num_rows, type=pa.string())
+    missing_column = pa.array([""] * table.num_rows, type=pa.string())
     arrays = [
-        table.column(f"f{header.index(c)}") if c in header else empty for c in columns
+        table.column(f"f{header.index(c)}") if c in header else missing_column
+        for c in columns
     ]
+    has_control = None
+    if len(data.translate(None, _NOT_CONTROL_BYTES)):
+        joined = pc.binary_join_element_wise(*table.columns, "\t")
+        has_control = pc.match_substring_regex(joined, _CONTROL_RE).to_numpy(
+            zero_copy_only=False
+        )
     return RawTable(
         source=source,
         table=pa.table(arrays, names=list(columns)),
@@ -262,4 +320,101 @@ def parse_csv_bytes(
         bad_rows=bad_rows,
         header=header,
         encoding=encoding,
+        has_control=has_control,
     )
+
+
+def _runaway_quote(table: pa.Table, bad_rows: list) -> bool:
+    """Return True if a quote ran on across lines instead of closing a field.
+
+    A correctly quoted multi-line value parses into a record with the right number
+    of fields; a bad row spanning several lines, or a value spanning very many, is
+    a stray quote swallowing the lines after it.
+    """
+    if any("\n" in text for _, text, *_ in bad_rows):
+        return True
+    return any(
+        (pc.max(pc.count_substring(column, "\n")).as_py() or 0) > _MAX_LINES_IN_VALUE
+        for column in table.columns
+    )
+
+
+def _parse_with_unbalanced_quotes(
+    body: bytes, names: list[str], source: str
+) -> tuple[pa.Table, list[tuple[int, str, int, int]]]:
+    """Parse a body in which some lines have an odd number of quote characters.
+
+    Those lines are parsed with their quotes removed, so the parser cannot run on
+    across lines, then moved to the bad rows with their original text; every other
+    line is one record, parsed normally.
+    """
+    lines = body.split(b"\n")
+    unbalanced: dict[int, str] = {}
+    record = 0
+    for i, line in enumerate(lines):
+        if line in (b"", b"\r"):
+            continue  # the parser skips empty lines
+        record += 1
+        if line.count(b'"') % 2:
+            unbalanced[record] = line.decode("utf-8", errors="replace").rstrip("\r")
+            lines[i] = line.replace(b'"', b"")
+    table, bad_all = _parse_body(
+        b"\n".join(lines), names, source, quotes_span_lines=False
+    )
+    n_total = table.num_rows + len(bad_all)
+    bad_numbers = {b[0] for b in bad_all}
+    # Record number of each parsed row: every record that was not a bad row.
+    parsed = [r for r in range(1, n_total + 1) if r not in bad_numbers]
+    keep = np.array([r not in unbalanced for r in parsed], dtype=bool)
+    if len(keep) == table.num_rows:
+        table = table.filter(pa.array(keep))
+    bad_rows = [b for b in bad_all if b[0] not in unbalanced]
+    bad_rows += [
+        (r, text, text.count(",") + 1, len(names)) for r, text in unbalanced.items()
+    ]
+    bad_rows.sort()
+    for r, _, _, _ in bad_rows:
+        if r in unbalanced:
+            logger.info("%s: row %d has an unbalanced quote; quarantined.", source, r)
+    return table, bad_rows
+
+
+def _parse_body(
+    body: bytes | pa.Buffer, names: list[str], source: str, *, quotes_span_lines: bool
+) -> tuple[pa.Table, list[tuple[int, str, int, int]]]:
+    """Parse CSV rows (no header) as text; return the table and the bad rows."""
+    for use_threads in (True, False):
+        bad_rows: list[tuple[int, str, int, int]] = []
+
+        def _on_invalid(row: pacsv.InvalidRow, bad=bad_rows) -> str:
+            # row.number counts records of the body from 1 (None when threaded).
+            number = -1 if row.number is None else row.number
+            bad.append((number, row.text, row.actual_columns, row.expected_columns))
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(body),
+                read_options=pacsv.ReadOptions(
+                    column_names=names, use_threads=use_threads, block_size=1 << 24
+                ),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=quotes_span_lines,
+                    invalid_row_handler=_on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as err:
+            raise InputFileError(
+                f"{source}: cannot be parsed as CSV ({err}). Check that it is a "
+                "comma-separated file with one header line, then read it again."
+            ) from err
+        # Threaded parsing is fast but does not number bad rows: redo those files
+        # single-threaded (rare) so every quarantined row has its record number.
+        if not bad_rows or not use_threads:
+            return table, bad_rows
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -10,16 +10,20 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from hotspots.exceptions import InputFileError
 from hotspots.io._assemble import (
     as_boundary,
     assemble,
-    months_from_text,
     normalise_months,
 )
-from hotspots.io._checks import RowReasons, check_coordinates, check_duplicates, to_text
+from hotspots.io._checks import (
+    RowReasons,
+    categorical,
+    check_coordinates,
+    check_duplicates,
+    coded,
+)
 from hotspots.io._csv import RawTable, parse_csv_bytes
 from hotspots.io.result import IngestResult
 from hotspots.io.schema import (
@@ -33,6 +37,7 @@ __all__ = ["force_matches", "read_policeuk"]
 
 logger = logging.getLogger(__name__)
 
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # `YYYY-MM/YYYY-MM-<force>-street.csv` inside a bulk archive (folder or ZIP).
 _STREET_RE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
 _FORCE_WORDS = re.compile(r"\b(police|constabulary|service|the)\b")
@@ -85,9 +90,10 @@ def _iter_sources(path: Path) -> Iterator[tuple[str, str | None, str | None, obj
             )
             if not members:
                 raise InputFileError(
-                    f"{path}: the ZIP holds no street-level files "
+                    f"{path.name}: the ZIP holds no street-level files "
                     f"('YYYY-MM/YYYY-MM-<force>-street.csv'); it has "
-                    f"{archive.namelist()[:10]}."
+                    f"{archive.namelist()[:10]}. Download the 'street' files from "
+                    "police.uk, or extract a CSV and pass its path."
                 )
             for member in members:
                 month, slug = _STREET_RE.search(member).groups()  # type: ignore[union-attr]
@@ -228,44 +234,49 @@ def _validate(tables, wanted_types, start_p, end_p, forces, boundary, skipped):
     table = pa.concat_tables([t.table for t in tables])
     n = table.num_rows
     reasons = RowReasons(n)
-    month_text = to_text(table.column("Month"))
-    force_text = to_text(table.column("Falls within"))
-    type_text = to_text(table.column("Crime type"))
 
     # Control characters (NUL etc.) anywhere in a row make it malformed.
-    joined = pc.binary_join_element_wise(*table.columns, "\x1f")
-    has_ctrl = pc.match_substring_regex(joined, r"[\x00-\x08\x0b\x0c\x0e-\x1e]")
-    reasons.mark(
-        has_ctrl.to_numpy(zero_copy_only=False),
-        "malformed_row",
-        np.full(n, "control characters in the row"),
-    )
+    if any(t.has_control is not None for t in tables):
+        has_control = np.concatenate(
+            [
+                t.has_control
+                if t.has_control is not None
+                else np.zeros(t.table.num_rows, bool)
+                for t in tables
+            ]
+        )
+        reasons.mark(has_control, "malformed_row", "control characters in the row")
 
-    month, month_ok = months_from_text(month_text)
-    reasons.mark(~month_ok, "unparseable_month")
+    month_code, month_values = coded(table.column("Month"))
+    month_ok_v = np.array([bool(_MONTH_RE.match(m)) for m in month_values], dtype=bool)
+    month_v = np.array(
+        [
+            np.datetime64(f"{m}-01", "ns") if ok else np.datetime64("NaT", "ns")
+            for m, ok in zip(month_values, month_ok_v, strict=True)
+        ],
+        dtype="datetime64[ns]",
+    )
+    month = month_v[month_code] if n else np.array([], "datetime64[ns]")
+    reasons.mark(~month_ok_v[month_code], "unparseable_month")
 
-    lower = pc.utf8_lower(type_text)
-    canon_index = pc.index_in(
-        lower, value_set=pa.array([t.lower() for t in CRIME_TYPES])
-    )
-    type_index = canon_index.to_numpy(zero_copy_only=False)
-    type_index = np.where(np.isnan(type_index.astype(float)), -1, type_index).astype(
-        int
-    )
+    type_code, type_values = coded(table.column("Crime type"))
+    lookup = {t.lower(): i for i, t in enumerate(CRIME_TYPES)}
+    type_index_v = np.array([lookup.get(v.lower(), -1) for v in type_values], np.int64)
+    type_index = type_index_v[type_code]
     reasons.mark(type_index < 0, "unknown_crime_type")
 
-    month_str = month_text.to_numpy(zero_copy_only=False)
+    month_str = np.asarray(month_values, dtype=object)[month_code]
     if start_p is not None or end_p is not None:
-        lo = start_p or "0000-00"
-        hi = end_p or "9999-99"
-        reasons.mark(
-            month_ok & ((month_str < lo) | (month_str > hi)), "month_out_of_range"
+        lo, hi = start_p or "0000-00", end_p or "9999-99"
+        outside_v = month_ok_v & np.array(
+            [not (lo <= m <= hi) for m in month_values], dtype=bool
         )
-    force_np = force_text.to_numpy(zero_copy_only=False)
+        reasons.mark(outside_v[month_code], "month_out_of_range")
+    force_code, force_values = coded(table.column("Falls within"))
+    force_np = np.asarray(force_values, dtype=object)[force_code]
     if forces is not None:
-        names = np.unique(force_np)
-        ok_names = [f for f in names if force_matches(forces, f)]
-        reasons.mark(~np.isin(force_np, ok_names), "force_not_requested")
+        other_v = np.array([not force_matches(forces, f) for f in force_values], bool)
+        reasons.mark(other_v[force_code], "force_not_requested")
     if wanted_types is not None:
         wanted_idx = [CRIME_TYPES.index(t) for t in wanted_types]
         reasons.mark(
@@ -292,4 +303,5 @@ def _validate(tables, wanted_types, start_p, end_p, forces, boundary, skipped):
         y=y,
         month_text=month_str,
         skipped=skipped,
+        force_categorical=categorical(force_code, force_values),
     )

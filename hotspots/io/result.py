@@ -96,9 +96,9 @@ class IngestResult:
                 lines.append(f"  {rec.n:>9,}  {rec.reason_code}{tag}: {rec.reason}")
         lines.append("By force (rows read / kept / quarantined):")
         for rec in self.by_force().itertuples():
+            name = rec.force or "(blank or unparsed row)"
             lines.append(
-                f"  {rec.force or '(blank)'}: {rec.rows_read:,} / {rec.kept:,} / "
-                f"{rec.quarantined:,}"
+                f"  {name}: {rec.rows_read:,} / {rec.kept:,} / {rec.quarantined:,}"
             )
         kept_months = self.crimes["month"]
         if len(kept_months):

@@ -1,0 +1,115 @@
+"""Spatial weights as sparse matrices, self-weight included (the "star" in Gi*).
+
+Grids from :func:`hotspots.make_grid` get contiguity straight from their ``row`` and
+``col`` numbers (no geometry operations); other polygons (e.g. LSOAs) go through
+libpysal's contiguity builder; distance bands use a k-d tree on cell centres.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+__all__ = ["Neighbours", "spatial_weights"]
+
+Neighbours = Literal["queen", "rook"] | float
+
+_SQUARE_OFFSETS = {
+    "rook": [(-1, 0), (1, 0), (0, -1), (0, 1)],
+    "queen": [(dr, dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)],
+}
+# Pointy-topped hexagons, odd rows shifted right: neighbours depend on row parity.
+_HEX_OFFSETS = {
+    0: [(0, -1), (0, 1), (-1, -1), (-1, 0), (1, -1), (1, 0)],
+    1: [(0, -1), (0, 1), (-1, 0), (-1, 1), (1, 0), (1, 1)],
+}
+
+
+def _from_pairs(n: int, i: np.ndarray, j: np.ndarray) -> sp.csr_matrix:
+    rows = np.concatenate([np.arange(n), i])
+    cols = np.concatenate([np.arange(n), j])
+    data = np.ones(len(rows))
+    matrix = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _grid_contiguity(cells: gpd.GeoDataFrame, kind: str, shape: str) -> sp.csr_matrix:
+    row = cells["row"].to_numpy(dtype=np.int64)
+    col = cells["col"].to_numpy(dtype=np.int64)
+    n = len(cells)
+    r0, c0 = row.min() - 1, col.min() - 1
+    nr, nc = row.max() - r0 + 2, col.max() - c0 + 2
+    index = np.full((nr, nc), -1, dtype=np.int64)
+    index[row - r0, col - c0] = np.arange(n)
+    pairs_i, pairs_j = [], []
+    groups: dict[object, tuple[np.ndarray, list[tuple[int, int]]]]
+    if shape == "square":
+        groups = {None: (np.arange(n), _SQUARE_OFFSETS[kind])}
+    else:
+        parity = row % 2
+        groups = {p: (np.flatnonzero(parity == p), _HEX_OFFSETS[p]) for p in (0, 1)}
+    for members, offsets in groups.values():
+        for dr, dc in offsets:
+            j = index[row[members] - r0 + dr, col[members] - c0 + dc]
+            ok = j >= 0
+            pairs_i.append(members[ok])
+            pairs_j.append(j[ok])
+    return _from_pairs(n, np.concatenate(pairs_i), np.concatenate(pairs_j))
+
+
+def _distance_band(cells: gpd.GeoDataFrame, distance: float) -> sp.csr_matrix:
+    centres = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
+    tree = cKDTree(centres)
+    pairs = tree.query_pairs(distance * (1 + 1e-9), output_type="ndarray")
+    i = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    j = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    return _from_pairs(len(cells), i, j)
+
+
+def _polygon_contiguity(cells: gpd.GeoDataFrame, kind: str) -> sp.csr_matrix:
+    from libpysal.graph import Graph
+
+    graph = Graph.build_contiguity(cells.reset_index(drop=True), rook=(kind == "rook"))
+    adj = graph.adjacency.reset_index()
+    adj = adj[(adj["weight"] > 0) & (adj["focal"] != adj["neighbor"])]
+    return _from_pairs(
+        len(cells), adj["focal"].to_numpy(np.int64), adj["neighbor"].to_numpy(np.int64)
+    )
+
+
+def spatial_weights(cells: gpd.GeoDataFrame, neighbours: Neighbours) -> sp.csr_matrix:
+    """Binary spatial weights with ``w_ii = 1``, as a CSR matrix (cells in order).
+
+    Parameters
+    ----------
+    cells : GeoDataFrame
+        Grid cells from :func:`hotspots.make_grid` (contiguity from ``row``/``col``)
+        or any polygons (contiguity from shared edges/corners via libpysal).
+    neighbours : "queen", "rook" or float
+        Queen (shared edge or corner) or rook (shared edge) contiguity; a number is a
+        distance band in metres between cell centres. For hexagons queen and rook
+        are the same six neighbours.
+    """
+    if isinstance(neighbours, str):
+        if neighbours not in ("queen", "rook"):
+            raise ValueError(
+                f"neighbours must be 'queen', 'rook' or a distance in metres; "
+                f"got {neighbours!r}"
+            )
+        meta = cells.attrs.get("hotspots", {})
+        if {"row", "col"} <= set(cells.columns) and meta.get("shape") in (
+            "square",
+            "hex",
+        ):
+            return _grid_contiguity(cells, neighbours, meta["shape"])
+        return _polygon_contiguity(cells, neighbours)
+    distance = float(neighbours)
+    if not np.isfinite(distance) or distance <= 0:
+        raise ValueError(f"neighbours distance must be > 0 metres; got {neighbours!r}")
+    return _distance_band(cells, distance)

@@ -1,0 +1,11 @@
+"""Labelled synthetic police.uk data for Leicestershire with a planted truth.
+
+:func:`make_archive` writes a folder laid out like a police.uk street-level download
+(every row marked ``SYNTHETIC DATA - not real crime``) and a ``truth.json`` holding
+what was planted: hotspots, patrol places and their treatment effect, bad rows and
+counts. :func:`load_truth` reads it back.
+"""
+
+from hotspots.synthetic.archive import SyntheticArchive, load_truth, make_archive
+
+__all__ = ["SyntheticArchive", "load_truth", "make_archive"]

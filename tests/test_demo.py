@@ -1,0 +1,37 @@
+import pytest
+
+from hotspots.demo import OGL_ATTRIBUTION, load_lsoa, real_sample_path, run_demo
+from hotspots.synthetic import load_truth
+
+
+def test_bundled_real_sample_and_lsoa_are_present():
+    assert real_sample_path().stat().st_size < 5 * 1024 * 1024  # issue: at most 5 MB
+    lsoa = load_lsoa()
+    assert len(lsoa) == 611 and lsoa.crs.to_epsg() == 27700
+    assert "Open Government Licence" in OGL_ATTRIBUTION
+
+
+@pytest.mark.slow
+def test_run_demo_writes_outputs_and_conserves_rows(tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+
+    outputs = run_demo(
+        tmp_path / "processed",
+        synthetic_dir=tmp_path / "synthetic",
+        render_notebooks=False,
+    )
+    real = gpd.read_parquet(outputs["real_crimes"])
+    real_q = pd.read_csv(outputs["real_quarantine"])
+    assert len(real) + len(real_q) == 85_306
+    synthetic = gpd.read_parquet(outputs["synthetic_crimes"])
+    synthetic_q = pd.read_csv(outputs["synthetic_quarantine"])
+    truth = load_truth(outputs["synthetic_truth"])
+    assert len(synthetic) + len(synthetic_q) == truth["n_rows"]
+    assert synthetic["context"].str.contains("SYNTHETIC").all()
+    bad = synthetic_q[synthetic_q["reason_code"] != "no_coordinates"]
+    assert len(bad) == truth["n_bad_rows"]
+    assert set(outputs["summaries"]) == {
+        "real police.uk sample",
+        "SYNTHETIC Leicestershire archive",
+    }
