@@ -27,6 +27,8 @@ _CELLS_ON_SHORT_SIDE = 50
 #: ... with the size rounded down to a multiple of this many metres.
 _ROUND_TO_M = 100
 _SQRT3 = math.sqrt(3.0)
+#: Refuse grids larger than this (memory): usually a sign of stray far-away points.
+_MAX_CELLS = 5_000_000
 
 Shape = Literal["square", "hex"]
 
@@ -166,6 +168,7 @@ def make_grid(
     if shape == "square":
         ncol = max(1, math.floor((maxx - x0) / size) + 1)
         nrow = max(1, math.floor((maxy - y0) / size) + 1)
+        _check_size(nrow, ncol, size, bounds)
         row, col = np.divmod(np.arange(nrow * ncol), ncol)
         left, bottom = x0 + col * size, y0 + row * size
         geometry = shapely.box(left, bottom, left + size, bottom + size)
@@ -173,15 +176,11 @@ def make_grid(
         height = _hex_row_height(size)
         nrow = max(1, math.floor((maxy - y0) / height) + 2)
         ncol = max(1, math.floor((maxx - x0) / size) + 2)
+        _check_size(nrow, ncol, size, bounds)
         row, col = np.divmod(np.arange(nrow * ncol), ncol)
         cx = x0 + size * (col + 0.5 * (row % 2))
         cy = y0 + row * height
         geometry = _hexagons(cx, cy, size)
-    if nrow * ncol > 5_000_000:
-        raise ValueError(
-            f"cell_size {size:g} m would make {nrow * ncol:,} cells; choose a larger "
-            "cell_size."
-        )
     grid = gpd.GeoDataFrame({"row": row, "col": col}, geometry=geometry, crs=crs)
     if area is not None:
         shapely.prepare(area)
@@ -199,6 +198,17 @@ def make_grid(
         "origin": (x0, y0),
     }
     return grid
+
+
+def _check_size(nrow: int, ncol: int, size: float, bounds) -> None:
+    minx, miny, maxx, maxy = bounds
+    if nrow * ncol > _MAX_CELLS:
+        raise ValueError(
+            f"cell_size {size:g} m would make {nrow * ncol:,} cells over an extent of "
+            f"{(maxx - minx) / 1000:,.1f} km × {(maxy - miny) / 1000:,.1f} km. Check "
+            "for stray points far from the study area (map them), pass boundary= "
+            "to limit the grid, or choose a larger cell_size."
+        )
 
 
 def _hexagons(cx: np.ndarray, cy: np.ndarray, size: float) -> np.ndarray:

@@ -52,3 +52,15 @@ def shared_real() -> Path:
     if not SHARED_REAL.is_dir():
         pytest.skip("../shared/data/real is not present")
     return SHARED_REAL
+
+
+@pytest.fixture(scope="session")
+def synthetic_violence(tmp_path_factory):
+    """The default SYNTHETIC archive (seed 20240601), its truth, and its violence."""
+    import hotspots
+    from hotspots.synthetic import make_archive
+
+    archive = make_archive(tmp_path_factory.mktemp("synthetic"), rng=20240601)
+    result = hotspots.read_policeuk(archive.root)
+    violence = hotspots.select_crimes(result.crimes, "serious_violence")
+    return archive.truth, violence

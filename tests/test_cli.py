@@ -53,3 +53,69 @@ def test_cli_entry_point_installed():
         text=True,
     )
     assert proc.returncode == 0 and "hotspots" in proc.stdout
+
+
+def test_cli_find_writes_cells_with_kde_and_gistar(tmp_path):
+    import geopandas as gpd
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    xy = np.vstack([rng.uniform(0, 4000, (800, 2)), rng.normal(2000, 80, (150, 2))])
+    crimes = gpd.GeoDataFrame(
+        {"crime_type": ["Robbery"] * len(xy)},
+        geometry=gpd.points_from_xy(*xy.T),
+        crs=27700,
+    )
+    source = tmp_path / "crimes.parquet"
+    crimes.to_parquet(source)
+    for suffix in (".parquet", ".geojson"):
+        out = tmp_path / f"cells{suffix}"
+        result = CliRunner().invoke(
+            main,
+            [
+                "--quiet",
+                "find",
+                str(source),
+                "--out",
+                str(out),
+                "--cell-size",
+                "200",
+                "--bandwidth",
+                "400",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "hot spot, 99% confidence" in result.output
+        cells = gpd.read_file(out) if suffix == ".geojson" else gpd.read_parquet(out)
+        assert {"n", "kde", "gi_z", "p_fdr", "hotspot_class"} <= set(cells.columns)
+        assert cells["n"].sum() == len(crimes)
+
+
+def test_cli_find_explains_stray_points(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    crimes = gpd.GeoDataFrame(
+        {"crime_type": ["Robbery"] * 3},
+        geometry=[
+            shapely.Point(450_000, 300_000),
+            shapely.Point(451_000, 301_000),
+            shapely.Point(150_000, 30_000),
+        ],
+        crs=27700,
+    )
+    source = tmp_path / "crimes.parquet"
+    crimes.to_parquet(source)
+    result = CliRunner().invoke(
+        main,
+        [
+            "find",
+            str(source),
+            "--out",
+            str(tmp_path / "c.parquet"),
+            "--cell-size",
+            "50",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "stray points" in result.output

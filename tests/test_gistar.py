@@ -218,3 +218,53 @@ def test_gistar_errors():
         gistar(cells, value="n", neighbours="bishop", progress=False)
     with pytest.warns(HotspotsWarning, match="permutations"):
         gistar(cells, value="n", permutations=19, rng=1, progress=False)
+
+
+def _centres(truth, kind):
+    return [
+        shapely.Point(c["x"], c["y"])
+        for h in truth["hotspots"]
+        if h["kind"] == kind
+        for c in h["centres"]
+    ]
+
+
+@pytest.mark.slow
+def test_gistar_recovers_planted_hotspots(synthetic_violence):
+    truth, violence = synthetic_violence
+    grid = make_grid(violence, cell_size=250)
+    centres = grid.geometry.centroid
+    years = {
+        "first": violence[violence["month"] < "2023-01-01"],
+        "last": violence[violence["month"] >= "2024-01-01"],
+        "all": violence,
+    }
+    maps = {k: gistar(v, grid=grid, progress=False) for k, v in years.items()}
+    # Persistent hotspots: every planted centre is hot at 99% (FDR) in every year,
+    # and in the top 0.1% of cells by z. Recall 4/4 is required.
+    persistent = _centres(truth, "persistent")
+    found = 0
+    for point in persistent:
+        i = centres.distance(point).idxmin()
+        ranks = [(m["gi_z"] > m.loc[i, "gi_z"]).mean() for m in maps.values()]
+        found += (
+            all(m.loc[i, "gi_bin"] == 3 for m in maps.values()) and max(ranks) < 0.001
+        )
+    print(f"persistent recall {found}/{len(persistent)}")
+    assert found == len(persistent)
+    # Emerging / diminishing: the change in z between the first and last year is
+    # largest at the planted places. False positives: cells > 2 km away whose
+    # change is at least as large.
+    dz = maps["last"]["gi_z"] - maps["first"]["gi_z"]
+    (melton,) = _centres(truth, "emerging")
+    (coalville,) = _centres(truth, "diminishing")
+    near_m, near_c = centres.distance(melton) < 500, centres.distance(coalville) < 500
+    rise, fall = dz[near_m].max(), dz[near_c].min()
+    false_rise = int((dz[centres.distance(melton) > 2000] >= rise).sum())
+    false_fall = int((dz[centres.distance(coalville) > 2000] <= fall).sum())
+    print(
+        f"emerging: dz {rise:.1f}, {false_rise} cells elsewhere rise as much; "
+        f"diminishing: dz {fall:.1f}, {false_fall} cells elsewhere fall as much "
+        f"(of {len(grid):,} cells)"
+    )
+    assert false_rise <= 2 and false_fall <= 5
