@@ -212,10 +212,11 @@ def find(
         _fail(err)
     meta = cells.attrs["hotspots"]
     counts = cells["hotspot_class"].value_counts()
+    control = "FDR-controlled" if meta["fdr"] else "unadjusted"
     click.echo(
         f"{len(points):,} crimes on {len(cells):,} cells of {meta['cell_size']:g} m; "
         f"KDE bandwidth {meta['bandwidth']:.0f} m ({meta['kernel']}); Gi* "
-        f"{meta['neighbours']} neighbours, {'FDR-controlled' if meta['fdr'] else 'unadjusted'}."
+        f"{meta['neighbours']} neighbours, {control}."
     )
     for name, n in counts.items():
         if n:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from hotspots._atomic import atomic_path
 from hotspots.exceptions import InputFileError
 from hotspots.io import IngestResult, read_policeuk
 
@@ -46,6 +47,10 @@ OGL_ATTRIBUTION = (
 REAL_SAMPLE = "policeuk_leicestershire_serious_violence_2023_2024.zip"
 LSOA_FILE = "lsoa_2011_leicestershire.geojson.gz"
 _ENV = "HOTSPOTS_DATA"
+#: Demo hotspot map settings: 250 m cells (above the ~100-150 m where police.uk
+#: snap points dominate, METHODS.md §12) and a 400 m quartic bandwidth.
+_DEMO_CELL_M = 250
+_DEMO_BANDWIDTH_M = 400
 
 
 def data_dir() -> Path:
@@ -112,9 +117,10 @@ def run_demo(
 ) -> dict:
     """Run the demo end to end and return the paths it wrote.
 
-    Steps: read the real sample (quarantine and summary), generate the SYNTHETIC
-    Leicestershire archive and read it back, then (optionally) execute the
-    notebooks and save rendered HTML copies.
+    Steps: read the real sample (quarantine and summary); map its 2024 hotspots
+    (counts, kernel density, Gi* on 250 m cells inside the force's LSOAs);
+    generate the SYNTHETIC Leicestershire archive and read it back; then
+    (optionally) execute the notebooks and save rendered HTML copies.
 
     Parameters
     ----------
@@ -138,6 +144,30 @@ def run_demo(
     ).items():
         outputs[f"real_{key}"] = path
     outputs["summaries"]["real police.uk sample"] = str(real)
+
+    from hotspots.find import find_hotspots
+
+    boundary = load_lsoa()
+    recent = real.crimes[real.crimes["month"] >= "2024-01-01"]
+    cells = find_hotspots(
+        recent,
+        cell_size=_DEMO_CELL_M,
+        boundary=boundary,
+        bandwidth=_DEMO_BANDWIDTH_M,
+        progress=False,
+    )
+    path = out_dir / "real_leicestershire_hotspots_2024.parquet"
+    with atomic_path(path) as tmp:
+        cells.to_parquet(tmp, index=False)
+    outputs["real_hotspots"] = path
+    classes = cells["hotspot_class"].value_counts()
+    outputs["summaries"]["hotspots, real sample, 2024"] = "\n".join(
+        [
+            f"{len(recent):,} crimes, {len(cells):,} cells of {_DEMO_CELL_M} m, KDE "
+            f"bandwidth {_DEMO_BANDWIDTH_M} m, Gi* queen neighbours with FDR:"
+        ]
+        + [f"  {n:>7,}  {name}" for name, n in classes.items() if n]
+    )
 
     from hotspots.synthetic import make_archive
 

@@ -33,5 +33,9 @@ def test_run_demo_writes_outputs_and_conserves_rows(tmp_path):
     assert len(bad) == truth["n_bad_rows"]
     assert set(outputs["summaries"]) == {
         "real police.uk sample",
+        "hotspots, real sample, 2024",
         "SYNTHETIC Leicestershire archive",
     }
+    cells = gpd.read_parquet(outputs["real_hotspots"])
+    assert (cells["gi_bin"] == 3).sum() > 50
+    assert {"n", "kde", "gi_z", "hotspot_class"} <= set(cells.columns)
