@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
-from tqdm.auto import tqdm
 
 from hotspots._validate import as_rng
 from hotspots._weights import Neighbours, spatial_weights
@@ -109,6 +108,8 @@ def _permutation_p(
     permuted weighted sums at least as large as observed, folded to the smaller tail:
     ``p = (larger + 1) / (permutations + 1)``.
     """
+    from tqdm.auto import tqdm  # imported here: only permutations show progress
+
     n = len(x)
     w = w.tocsr()
     diag = w.diagonal()

@@ -1,3 +1,5 @@
+import logging
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -7,6 +9,8 @@ from hotspots._weights import spatial_weights
 from hotspots.exceptions import CRSError, HotspotsWarning
 from hotspots.gistar import HOTSPOT_CLASSES, benjamini_hochberg, gistar, gistar_arrays
 from hotspots.grid import make_grid
+
+LOG = logging.getLogger(__name__)
 
 # METHODS.md oracle 1.1: 5x5 counts, row-major from the top.
 ORACLE_COUNTS = np.array(
@@ -250,7 +254,7 @@ def test_gistar_recovers_planted_hotspots(synthetic_violence):
         found += (
             all(m.loc[i, "gi_bin"] == 3 for m in maps.values()) and max(ranks) < 0.001
         )
-    print(f"persistent recall {found}/{len(persistent)}")
+    LOG.info("persistent recall %d/%d", found, len(persistent))
     assert found == len(persistent)
     # Emerging / diminishing: the change in z between the first and last year is
     # largest at the planted places. False positives: cells > 2 km away whose
@@ -262,7 +266,7 @@ def test_gistar_recovers_planted_hotspots(synthetic_violence):
     rise, fall = dz[near_m].max(), dz[near_c].min()
     false_rise = int((dz[centres.distance(melton) > 2000] >= rise).sum())
     false_fall = int((dz[centres.distance(coalville) > 2000] <= fall).sum())
-    print(
+    LOG.info(
         f"emerging: dz {rise:.1f}, {false_rise} cells elsewhere rise as much; "
         f"diminishing: dz {fall:.1f}, {false_fall} cells elsewhere fall as much "
         f"(of {len(grid):,} cells)"
