@@ -120,8 +120,9 @@ def make_grid(
     shape : {"square", "hex"}, default "square"
         Cell shape. Hexagons are pointy-topped, in rows offset by half a cell.
     boundary : GeoDataFrame, GeoSeries or shapely geometry, optional
-        Study area. The grid covers its extent and cells not touching it are
-        dropped. A bare shapely geometry must be in the points' CRS.
+        Study area. The grid covers its extent and cells that do not overlap it
+        (including cells that only touch its edge) are dropped. A bare shapely
+        geometry must be in the points' CRS.
 
     Returns
     -------
@@ -184,7 +185,9 @@ def make_grid(
     grid = gpd.GeoDataFrame({"row": row, "col": col}, geometry=geometry, crs=crs)
     if area is not None:
         shapely.prepare(area)
-        grid = grid.loc[shapely.intersects(area, grid.geometry.values)]
+        cells = grid.geometry.values
+        # Keep cells that overlap the area, not ones that only touch its edge.
+        grid = grid.loc[shapely.intersects(area, cells) & ~shapely.touches(area, cells)]
     elif shape == "hex":
         # Hexagon rows overhang the extent; keep only cells touching it.
         extent = shapely.box(*bounds)

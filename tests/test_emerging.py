@@ -124,7 +124,7 @@ def test_classify_series_follows_esri_rules(series, trend, expected):
 
 def _reference_pattern(sig, trend: int) -> str:
     """The rules written out one by one from Esri's wording (loop, not vectorised)."""
-    for side, this, other, grows in (("hot", 1, -1, trend), ("cold", -1, 1, -trend)):
+    for side, this, grows in (("hot", 1, trend), ("cold", -1, -trend)):
         steps = [s == this for s in sig]
         if sum(steps) >= 0.9 * len(sig) - 1e-9:
             if steps[-1] and grows == 1:
@@ -137,7 +137,7 @@ def _reference_pattern(sig, trend: int) -> str:
     for side, this, other in (("hot", 1, -1), ("cold", -1, 1)):
         if sig[-1] != this:
             continue
-        run = len(list(itertools.takewhile(lambda s: s == this, reversed(sig))))
+        run = len(list(itertools.takewhile(lambda s, v=this: s == v, reversed(sig))))
         before = list(sig[: len(sig) - run])
         if this not in before:
             return f"{'new' if run == 1 else 'consecutive'} {side} spot"
@@ -154,7 +154,9 @@ def test_classify_patterns_matches_rule_by_rule_reference():
             sig = rng.choice([-1, 0, 1], size=(300, n_steps), p=weights)
             trend = rng.choice([-1, 0, 1], size=300)
             codes = _classify_patterns(sig, trend)
-            expected = [_reference_pattern(list(s), t) for s, t in zip(sig, trend)]
+            expected = [
+                _reference_pattern(list(s), t) for s, t in zip(sig, trend, strict=True)
+            ]
             assert [EMERGING_PATTERNS[c] for c in codes] == expected
 
 
@@ -177,7 +179,7 @@ def _tiny_points(planted: np.ndarray, *, months=MONTHS, seed: int = 1):
     grid = make_grid(boundary=_AREA, cell_size=100)
     rows, cols = grid["row"].to_numpy(), grid["col"].to_numpy()
     counts = rng.poisson(3, size=(len(grid), len(months)))
-    counts[(rows == PLANTED[0]) & (cols == PLANTED[1])] += np.asarray(planted)
+    counts[(rows == PLANTED[0]) & (cols == PLANTED[1])] += np.asarray(planted, int)
     cell, step = np.nonzero(counts)
     reps = counts[cell, step]
     x = np.repeat(cols[cell] * 100 + 50.0, reps)
@@ -204,10 +206,19 @@ def _planted_row(cells):
         ([0] * 11 + [40], "new hot spot"),
         ([0] * 8 + [40] * 4, "consecutive hot spot"),
         ([40] * 12, "persistent hot spot"),
-        ([30 + 8 * t for t in range(12)], "intensifying hot spot"),
-        ([120 - 8 * t for t in range(12)], "diminishing hot spot"),
+        ([80 + 3 * t for t in range(12)], "intensifying hot spot"),
+        ([130 - 4 * t for t in range(12)], "diminishing hot spot"),
+        # Falls so far that the final step is no longer hot: historical.
+        ([100 - 4 * t for t in range(12)], "historical hot spot"),
     ],
-    ids=["new", "consecutive", "persistent", "intensifying", "diminishing"],
+    ids=[
+        "new",
+        "consecutive",
+        "persistent",
+        "intensifying",
+        "diminishing",
+        "historical",
+    ],
 )
 def test_emerging_finds_planted_pattern(planted, expected):
     points = _tiny_points(np.array(planted))

@@ -62,7 +62,7 @@ def test_boundary_drops_cells_and_counts_outside_points():
     pts = _points([50, 950], [50, 950])
     boundary = gpd.GeoSeries([shapely.box(0, 0, 500, 500)], crs=27700)
     out = count_points(pts, cell_size=100, boundary=boundary)
-    assert len(out) == 36  # cells touching the 500 m box, edges included
+    assert len(out) == 25  # cells overlapping the 500 m box; edge-touching ones dropped
     assert out["n"].sum() == 1 and out.attrs["hotspots"]["n_outside"] == 1
 
 
