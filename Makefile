@@ -27,7 +27,7 @@ lint: $(STAMP)
 
 # pytest exits 5 when it collects no test: that fails the target, loudly.
 pytest: $(STAMP)
-	@$(BIN)/python -m pytest tests || { rc=$$?; \
+	@$(BIN)/python -m pytest --doctest-modules hotspots tests || { rc=$$?; \
 	  [ $$rc -eq 5 ] && echo "ERROR: pytest collected no tests" >&2; exit $$rc; }
 
 nbval: $(STAMP)
