@@ -8,7 +8,10 @@ import logging
 
 from hotspots._log import set_log_level
 from hotspots._mann_kendall import MannKendall, mann_kendall
+from hotspots.accuracy import Accuracy, accuracy, hit_rate, pai, pei, rri
+from hotspots.backtest import backtest, backtest_summary, plot_backtest
 from hotspots.classify import CLASSIFY_CATEGORIES, classify_hotspots
+from hotspots.concentration import Concentration, concentration
 from hotspots.cube import space_time_cube
 from hotspots.definitions import DEFINITIONS, select_crimes
 from hotspots.emerging import EMERGING_PATTERNS, emerging
@@ -25,6 +28,7 @@ from hotspots.grid import auto_cell_size, count_points, make_grid
 from hotspots.harm import HarmTable, harm_weights, load_harm_table
 from hotspots.io import IngestResult, Quarantine, read_force_extract, read_policeuk
 from hotspots.kde import auto_bandwidth, dual_kde, kde
+from hotspots.select import select_places
 
 __version__ = "0.1.0"
 
@@ -32,7 +36,9 @@ __all__ = [
     "CLASSIFY_CATEGORIES",
     "DEFINITIONS",
     "EMERGING_PATTERNS",
+    "Accuracy",
     "CRSError",
+    "Concentration",
     "HarmTable",
     "HotspotsError",
     "HotspotsWarning",
@@ -42,22 +48,32 @@ __all__ = [
     "Quarantine",
     "SchemaError",
     "__version__",
+    "accuracy",
     "auto_bandwidth",
     "auto_cell_size",
+    "backtest",
+    "backtest_summary",
     "classify_hotspots",
+    "concentration",
     "count_points",
     "dual_kde",
     "emerging",
     "find_hotspots",
     "gistar",
     "harm_weights",
+    "hit_rate",
     "kde",
     "load_harm_table",
     "make_grid",
     "mann_kendall",
+    "pai",
+    "pei",
+    "plot_backtest",
     "read_force_extract",
     "read_policeuk",
+    "rri",
     "select_crimes",
+    "select_places",
     "set_log_level",
     "space_time_cube",
 ]

@@ -16,7 +16,6 @@ from typing import Literal
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from hotspots._validate import check_positive, check_projected
@@ -116,6 +115,8 @@ def greedy_select(
     candidates = np.flatnonzero(ok)
     # lexsort: last key is primary -> score descending, then position ascending.
     candidates = candidates[np.lexsort((candidates, -score[candidates]))]
+    if min_separation <= 0 and (max_area is None or area is None):
+        return candidates[:n_places].astype(np.int64)
     chosen: list[int] = []
     used = 0.0
     for i in candidates:
@@ -273,7 +274,7 @@ def select_places(
     >>> xy = np.vstack([rng.uniform(0, 5000, (500, 2)), rng.normal(2500, 60, (80, 2))])
     >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs=27700)
     >>> places = select_places(pts, n_places=3)
-    >>> places[["rank", "n"]].to_dict("list")["rank"]
+    >>> places["rank"].tolist()
     [1, 2, 3]
     """
     check_projected(crimes, "crimes")
@@ -304,8 +305,21 @@ def select_places(
             min_separation,
             _SEPARATION_CELLS,
         )
-    elif min_separation != 0:
-        min_separation = check_positive(min_separation, "min_separation")
+    elif (
+        not isinstance(min_separation, numbers.Real)
+        or not np.isfinite(min_separation)
+        or min_separation < 0
+    ):
+        raise ValueError(
+            f"min_separation must be >= 0 metres (0 turns it off); got "
+            f"{min_separation!r}"
+        )
+    n_total = int(cells["n"].sum())
+    if n_total == 0:
+        raise ValueError(
+            f"none of the {len(crimes)} crimes falls in a grid cell; check that "
+            "boundary (or grid) covers them (map both)."
+        )
     area_km2 = cells.area.to_numpy() / _M2_PER_KM2
     area_geom = _boundary_geometry(boundary, crimes.crs)
     study_km2 = (
@@ -317,7 +331,9 @@ def select_places(
         blocked = _boundary_geometry(exclude, crimes.crs)
         shapely.prepare(blocked)
         geoms = cells.geometry.values
-        eligible = ~(shapely.intersects(blocked, geoms) & ~shapely.touches(blocked, geoms))
+        eligible = ~(
+            shapely.intersects(blocked, geoms) & ~shapely.touches(blocked, geoms)
+        )
     scores = _scores(cells, crimes, score, weights, bandwidth, neighbours)
     centres = cells.geometry.centroid
     cx, cy = centres.x.to_numpy(), centres.y.to_numpy()
@@ -341,12 +357,13 @@ def select_places(
             HotspotsWarning,
             stacklevel=2,
         )
-    n_total = int(cells["n"].sum())
     out = cells.iloc[chosen].copy()
     bounds = out.geometry.bounds
     out = out.assign(
         rank=np.arange(1, len(out) + 1),
-        place_id=[f"E{x:.0f}N{y:.0f}" for x, y in zip(bounds.minx, bounds.miny)],
+        place_id=[
+            f"E{x:.0f}N{y:.0f}" for x, y in zip(bounds.minx, bounds.miny, strict=True)
+        ],
         x=cx[chosen],
         y=cy[chosen],
         score=scores[chosen],
