@@ -26,7 +26,13 @@ from hotspots.find import find_hotspots
 from hotspots.gistar import gistar
 from hotspots.grid import auto_cell_size, count_points, make_grid
 from hotspots.harm import HarmTable, harm_weights, load_harm_table
-from hotspots.io import IngestResult, Quarantine, read_force_extract, read_policeuk
+from hotspots.io import (
+    IngestResult,
+    Quarantine,
+    read_boundary,
+    read_force_extract,
+    read_policeuk,
+)
 from hotspots.kde import auto_bandwidth, dual_kde, kde
 from hotspots.select import select_places
 
@@ -69,6 +75,7 @@ __all__ = [
     "pai",
     "pei",
     "plot_backtest",
+    "read_boundary",
     "read_force_extract",
     "read_policeuk",
     "rri",

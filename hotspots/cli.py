@@ -13,6 +13,7 @@ import click
 
 import hotspots
 from hotspots.exceptions import HotspotsError
+from hotspots.io.boundary import read_boundary
 
 
 def _fail(err: Exception) -> None:
@@ -69,10 +70,8 @@ def ingest(
     Writes kept rows as GeoParquet (EPSG:27700) and the quarantine as CSV, and
     prints a summary by reason and force.
     """
-    import geopandas as gpd
-
     try:
-        area = gpd.read_file(boundary) if boundary else None
+        area = read_boundary(boundary) if boundary else None
         if column_map:
             result = hotspots.read_force_extract(
                 source,
@@ -189,7 +188,7 @@ def find(
             points = points[points["month"] <= f"{end}-01"]
         if definition != "all":
             points = hotspots.select_crimes(points, definition)
-        area = gpd.read_file(boundary) if boundary else None
+        area = read_boundary(boundary) if boundary else None
         spec = neighbours if neighbours in ("queen", "rook") else float(neighbours)
         cells = hotspots.find_hotspots(
             points,
@@ -310,7 +309,7 @@ def select(
             points = points[points["month"] <= f"{end}-01"]
         if definition != "all":
             points = hotspots.select_crimes(points, definition)
-        area = gpd.read_file(boundary) if boundary else None
+        area = read_boundary(boundary) if boundary else None
         blocked = gpd.read_file(exclude) if exclude else None
         places = hotspots.select_places(
             points,

@@ -13,8 +13,6 @@ Two data sets come with the project:
 
 from __future__ import annotations
 
-import gzip
-import io
 import logging
 import os
 from pathlib import Path
@@ -23,7 +21,7 @@ import geopandas as gpd
 
 from hotspots._atomic import atomic_path
 from hotspots.exceptions import InputFileError
-from hotspots.io import IngestResult, read_policeuk
+from hotspots.io import IngestResult, read_boundary, read_policeuk
 
 __all__ = [
     "OGL_ATTRIBUTION",
@@ -87,8 +85,7 @@ def lsoa_path() -> Path:
 
 def load_lsoa() -> gpd.GeoDataFrame:
     """Leicestershire 2011 LSOA outlines in British National Grid (EPSG:27700)."""
-    raw = gzip.decompress(lsoa_path().read_bytes())
-    return gpd.read_file(io.BytesIO(raw)).to_crs(27700)
+    return read_boundary(lsoa_path())
 
 
 def load_real_sample(**kwargs) -> IngestResult:

@@ -8,7 +8,9 @@ from hotspots.cli import main
 from tests.conftest import policeuk_row
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"], ["demo-data"], ["demo"]])
+@pytest.mark.parametrize(
+    "command", [[], ["ingest"], ["find"], ["select"], ["demo-data"], ["demo"]]
+)
 def test_cli_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
@@ -119,3 +121,30 @@ def test_cli_find_explains_stray_points(tmp_path):
     )
     assert result.exit_code == 2
     assert "stray points" in result.output
+
+
+def test_cli_boundary_gz_is_read_and_bad_boundary_is_a_clear_error(tmp_path, write_csv):
+    from hotspots.demo import lsoa_path
+
+    path = write_csv([policeuk_row("a"), policeuk_row("b", lon="-1.5", lat="53.2")])
+    ok = CliRunner().invoke(
+        main,
+        [
+            "--quiet",
+            "ingest",
+            str(path),
+            "--out",
+            str(tmp_path),
+            "--boundary",
+            str(lsoa_path()),
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "outside_boundary" in ok.output
+    bad = tmp_path / "area.geojson"
+    bad.write_text("not a boundary")
+    result = CliRunner().invoke(
+        main, ["ingest", str(path), "--out", str(tmp_path), "--boundary", str(bad)]
+    )
+    assert result.exit_code == 2
+    assert "cannot be read as a boundary" in result.output
