@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 from scipy import stats
 
 from hotspots._validate import as_rng
@@ -118,11 +119,17 @@ def _permutation_p(
     k = np.diff(off.indptr)
     kmax = int(k.max()) if n else 0
     observed = w @ x
-    # Shared draws: for each permutation, the first kmax entries of a random
-    # permutation of 0..n-2 (without replacement, like esda).
-    draws = np.empty((permutations, max(kmax, 1)), dtype=np.int64)
-    for draw in range(permutations):
-        draws[draw] = rng.permutation(n - 1)[: max(kmax, 1)] if n > 1 else 0
+    # Shared draws: for each permutation, kmax distinct indices from 0..n-2 (without
+    # replacement, like esda's). Drawn with replacement, then rows with a repeat are
+    # drawn again until none has one (k is small next to n, so repeats are rare).
+    width = max(kmax, 1)
+    if n - 1 < width:
+        raise ValueError(f"a cell has {kmax} neighbours but there are only {n} cells.")
+    draws = rng.integers(0, n - 1, size=(permutations, width))
+    repeated = (np.diff(np.sort(draws, axis=1), axis=1) == 0).any(axis=1)
+    while repeated.any():
+        draws[repeated] = rng.integers(0, n - 1, size=(int(repeated.sum()), width))
+        repeated = (np.diff(np.sort(draws, axis=1), axis=1) == 0).any(axis=1)
     larger = np.zeros(n)
     cells_by_k = [np.flatnonzero(k == kk) for kk in range(1, kmax + 1)]
     total = sum(len(c) for c in cells_by_k)
@@ -248,8 +255,8 @@ def gistar(
     >>> cells.loc[cells["gi_z"].idxmax(), "hotspot_class"]
     'hot spot, 99% confidence'
     """
-    geom_types = set(data.geometry.geom_type.unique())
-    if geom_types <= {"Point"} and len(data):
+    is_point = shapely.get_type_id(data.geometry.values) == 0
+    if len(data) and is_point.all():
         cells = count_points(
             data,
             grid=grid,
@@ -302,8 +309,9 @@ def gistar(
     out["p_fdr"] = benjamini_hochberg(p_class)
     bins = _bins(z, out["p_fdr"].to_numpy() if fdr else p_class)
     out["gi_bin"] = bins
-    out["hotspot_class"] = pd.Categorical(
-        [HOTSPOT_CLASSES[b] for b in bins], categories=list(HOTSPOT_CLASSES.values())
+    # HOTSPOT_CLASSES runs from bin 3 down to -3, so the code of bin b is 3 - b.
+    out["hotspot_class"] = pd.Categorical.from_codes(
+        3 - bins, categories=list(HOTSPOT_CLASSES.values())
     )
     counts = pd.Series(bins).value_counts().to_dict()
     out.attrs["hotspots"] = {

@@ -18,7 +18,13 @@ import shapely
 from hotspots._validate import check_positive, check_projected
 from hotspots.exceptions import CRSError
 
-__all__ = ["assign_cells", "auto_cell_size", "count_points", "make_grid"]
+__all__ = [
+    "assign_cells",
+    "auto_cell_size",
+    "cell_centres",
+    "count_points",
+    "make_grid",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +229,25 @@ def _hexagons(cx: np.ndarray, cy: np.ndarray, size: float) -> np.ndarray:
     ring = np.stack([xs, ys], axis=-1)
     ring = np.concatenate([ring, ring[:, :1]], axis=1)
     return shapely.polygons(ring)
+
+
+def cell_centres(grid: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return the x and y of each cell's centre, in metres.
+
+    Worked out from the grid's origin, cell size and ``row``/``col`` when the grid
+    comes from :func:`make_grid` (exact and fast); otherwise the polygons'
+    centroids.
+    """
+    meta = grid.attrs.get("hotspots", {})
+    if {"row", "col"} <= set(grid.columns) and "origin" in meta:
+        size, (x0, y0) = meta["cell_size"], meta["origin"]
+        row = grid["row"].to_numpy(dtype=float)
+        col = grid["col"].to_numpy(dtype=float)
+        if meta["shape"] == "square":
+            return x0 + (col + 0.5) * size, y0 + (row + 0.5) * size
+        return x0 + size * (col + 0.5 * (row % 2)), y0 + row * _hex_row_height(size)
+    centres = grid.geometry.centroid
+    return centres.x.to_numpy(), centres.y.to_numpy()
 
 
 def assign_cells(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -88,3 +88,15 @@ def test_assign_cells_needs_grid_metadata():
     plain.attrs = {}
     with pytest.raises(ValueError, match="make_grid"):
         assign_cells(plain, np.array([1.0]), np.array([1.0]))
+
+
+@pytest.mark.parametrize("shape", ["square", "hex"])
+def test_cell_centres_match_polygon_centroids(shape):
+    from hotspots.grid import cell_centres
+
+    grid = make_grid(_points([0, 3000], [0, 2000]), cell_size=170, shape=shape)
+    x, y = cell_centres(grid)
+    centroids = grid.geometry.centroid
+    assert np.allclose(x, centroids.x, atol=1e-6) and np.allclose(
+        y, centroids.y, atol=1e-6
+    )
