@@ -39,6 +39,8 @@ test: lint pytest nbval
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_kde.py
+	$(BIN)/python benchmarks/bench_gistar.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache
