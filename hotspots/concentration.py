@@ -78,6 +78,8 @@ class Concentration:
     lorenz : pandas.DataFrame
         ``cell_share`` (cells ranked from the fewest crimes) and ``crime_share``
         (cumulative share of crimes), at up to 1001 evenly spaced points.
+    lorenz_places : pandas.DataFrame
+        The same over the cells holding at least one crime.
     caveats : tuple of str
         E.g. fewer crimes than cells (the Gini is then high by construction).
     """
@@ -90,6 +92,7 @@ class Concentration:
     gini_places: float
     top: pd.DataFrame = field(repr=False, compare=False)
     lorenz: pd.DataFrame = field(repr=False, compare=False)
+    lorenz_places: pd.DataFrame = field(repr=False, compare=False, default=None)
     caveats: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -140,8 +143,15 @@ class Concentration:
             self.lorenz["cell_share"],
             self.lorenz["crime_share"],
             color="firebrick",
-            label=f"Lorenz curve (Gini {self.gini:.2f})",
+            label=f"all cells (Gini {self.gini:.2f})",
         )
+        if self.lorenz_places is not None:
+            ax.plot(
+                self.lorenz_places["cell_share"],
+                self.lorenz_places["crime_share"],
+                color="darkorange",
+                label=f"cells with crime (Gini {self.gini_places:.2f})",
+            )
         ax.set_xlabel("share of cells (fewest crimes first)")
         ax.set_ylabel("cumulative share of crimes")
         ax.set_xlim(0, 1)
@@ -254,5 +264,6 @@ def concentration(
         gini_places=gini(with_crime),
         top=top,
         lorenz=_lorenz(counts),
+        lorenz_places=_lorenz(with_crime) if len(with_crime) else None,
         caveats=tuple(caveats),
     )
