@@ -16,6 +16,15 @@ from hotspots.exceptions import HotspotsError
 from hotspots.io.boundary import read_boundary
 
 
+def _shown(path) -> str:
+    """Return the path relative to the working folder when it lies inside it."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _fail(err: Exception) -> None:
     click.echo(f"Error: {err}", err=True)
     sys.exit(2)
@@ -405,7 +414,7 @@ def demo(out, no_notebooks):
         click.echo(f"\n== {title} ==\n{text}")
     click.echo("\nOutputs:")
     for key, path in outputs.items():
-        click.echo(f"  {key}: {path}")
+        click.echo(f"  {key}: {_shown(path)}")
 
 
 if __name__ == "__main__":  # pragma: no cover
