@@ -8,7 +8,7 @@ import numpy as np
 
 from hotspots.exceptions import CRSError
 
-__all__ = ["as_rng", "check_positive", "check_projected"]
+__all__ = ["as_rng", "check_positive", "check_projected", "check_weights"]
 
 
 def as_rng(rng: int | np.random.Generator | None) -> np.random.Generator:
@@ -46,3 +46,27 @@ def check_projected(gdf, name: str = "points") -> None:
             f"{name} use a CRS in {unit!r}, not metres ({crs.to_string()}). "
             f"Reproject first: {name}.to_crs(27700)."
         )
+
+
+def check_weights(points, weights: str | None) -> np.ndarray | None:
+    """Return the ``weights`` column of ``points`` as floats (None if not asked for).
+
+    Raises
+    ------
+    ValueError
+        If the column is missing or holds missing, infinite or negative values.
+    """
+    if weights is None:
+        return None
+    if weights not in points.columns:
+        raise ValueError(
+            f"weights column {weights!r} not found; columns are {list(points.columns)}."
+        )
+    w = points[weights].to_numpy(dtype=float)
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        raise ValueError(
+            f"weights column {weights!r} has {int(bad.sum())} missing, infinite or "
+            "negative value(s); fill or drop them first."
+        )
+    return w

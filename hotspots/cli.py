@@ -25,6 +25,27 @@ def _shown(path) -> str:
         return str(path)
 
 
+def _load_crimes(path: Path, start, end, definition: str):
+    """Read a GeoParquet of crimes and keep the months and definition asked for."""
+    import geopandas as gpd
+
+    from hotspots.io._assemble import normalise_months
+
+    start, end = normalise_months(start, end)
+    points = gpd.read_parquet(path)
+    if (start or end) and "month" not in points.columns:
+        raise ValueError(
+            f"{path.name} has no 'month' column; write it with `hotspots ingest`."
+        )
+    if start:
+        points = points[points["month"] >= f"{start}-01"]
+    if end:
+        points = points[points["month"] <= f"{end}-01"]
+    if definition != "all":
+        points = hotspots.select_crimes(points, definition)
+    return points
+
+
 def _fail(err: Exception) -> None:
     click.echo(f"Error: {err}", err=True)
     sys.exit(2)
@@ -185,18 +206,10 @@ def find(
 
     CRIMES is a GeoParquet written by `hotspots ingest`.
     """
-    import geopandas as gpd
-
     from hotspots._atomic import atomic_path
 
     try:
-        points = gpd.read_parquet(crimes)
-        if start:
-            points = points[points["month"] >= f"{start}-01"]
-        if end:
-            points = points[points["month"] <= f"{end}-01"]
-        if definition != "all":
-            points = hotspots.select_crimes(points, definition)
+        points = _load_crimes(crimes, start, end, definition)
         area = read_boundary(boundary) if boundary else None
         spec = neighbours if neighbours in ("queen", "rook") else float(neighbours)
         cells = hotspots.find_hotspots(
@@ -311,13 +324,7 @@ def select(
     from hotspots._atomic import atomic_path
 
     try:
-        points = gpd.read_parquet(crimes)
-        if start:
-            points = points[points["month"] >= f"{start}-01"]
-        if end:
-            points = points[points["month"] <= f"{end}-01"]
-        if definition != "all":
-            points = hotspots.select_crimes(points, definition)
+        points = _load_crimes(crimes, start, end, definition)
         area = read_boundary(boundary) if boundary else None
         blocked = gpd.read_file(exclude) if exclude else None
         places = hotspots.select_places(

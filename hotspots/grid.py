@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots._validate import check_positive, check_projected
+from hotspots._validate import check_positive, check_projected, check_weights
 from hotspots.exceptions import CRSError
 
 __all__ = [
@@ -361,19 +361,8 @@ def count_points(
     inside = cells >= 0
     out = grid.copy()
     out["n"] = np.bincount(cells[inside], minlength=len(grid)).astype(np.int64)
-    if weights is not None:
-        if weights not in points.columns:
-            raise ValueError(
-                f"weights column {weights!r} not found; columns are "
-                f"{list(points.columns)}."
-            )
-        w = points[weights].to_numpy(dtype=float)
-        if not np.isfinite(w).all() or (w < 0).any():
-            bad = int((~np.isfinite(w) | (w < 0)).sum())
-            raise ValueError(
-                f"weights column {weights!r} has {bad} missing, infinite or negative "
-                "value(s); fill or drop them first."
-            )
+    w = check_weights(points, weights)
+    if w is not None:
         out["weighted_n"] = np.bincount(
             cells[inside], weights=w[inside], minlength=len(grid)
         )

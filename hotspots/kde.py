@@ -19,7 +19,7 @@ import shapely
 from scipy.signal import fftconvolve
 from scipy.spatial import cKDTree
 
-from hotspots._validate import check_positive, check_projected
+from hotspots._validate import check_positive, check_projected, check_weights
 from hotspots.exceptions import CRSError, HotspotsWarning
 from hotspots.grid import Shape, cell_centres, make_grid
 
@@ -233,18 +233,7 @@ def _event_arrays(points: gpd.GeoDataFrame, weights: str | None):
         )
     coords = shapely.get_coordinates(geoms)
     px, py = coords[:, 0], coords[:, 1]
-    w = None
-    if weights is not None:
-        if weights not in points.columns:
-            raise ValueError(
-                f"weights column {weights!r} not found; columns: {list(points.columns)}"
-            )
-        w = points[weights].to_numpy(dtype=float)
-        if not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError(
-                f"weights column {weights!r} has missing, infinite or negative values; "
-                "fill or drop them first."
-            )
+    w = check_weights(points, weights)
     return px, py, w
 
 
