@@ -15,6 +15,18 @@ from hotspots.concentration import Concentration, concentration
 from hotspots.cube import space_time_cube
 from hotspots.definitions import DEFINITIONS, select_crimes
 from hotspots.emerging import EMERGING_PATTERNS, emerging
+from hotspots.evaluate import (
+    Effect,
+    Matched,
+    candidate_places,
+    choose_comparisons,
+    did,
+    panel,
+    randomisation_test,
+    relative_effect_size,
+    rings,
+    wdq,
+)
 from hotspots.exceptions import (
     CRSError,
     HotspotsError,
@@ -45,12 +57,14 @@ __all__ = [
     "Accuracy",
     "CRSError",
     "Concentration",
+    "Effect",
     "HarmTable",
     "HotspotsError",
     "HotspotsWarning",
     "IngestResult",
     "InputFileError",
     "MannKendall",
+    "Matched",
     "Quarantine",
     "SchemaError",
     "__version__",
@@ -59,9 +73,12 @@ __all__ = [
     "auto_cell_size",
     "backtest",
     "backtest_summary",
+    "candidate_places",
+    "choose_comparisons",
     "classify_hotspots",
     "concentration",
     "count_points",
+    "did",
     "dual_kde",
     "emerging",
     "find_hotspots",
@@ -73,16 +90,21 @@ __all__ = [
     "make_grid",
     "mann_kendall",
     "pai",
+    "panel",
     "pei",
     "plot_backtest",
+    "randomisation_test",
     "read_boundary",
     "read_force_extract",
     "read_policeuk",
+    "relative_effect_size",
+    "rings",
     "rri",
     "select_crimes",
     "select_places",
     "set_log_level",
     "space_time_cube",
+    "wdq",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
