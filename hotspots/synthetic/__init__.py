@@ -7,5 +7,12 @@ counts. :func:`load_truth` reads it back.
 """
 
 from hotspots.synthetic.archive import SyntheticArchive, load_truth, make_archive
+from hotspots.synthetic.places import patrol_counterfactual, patrol_places
 
-__all__ = ["SyntheticArchive", "load_truth", "make_archive"]
+__all__ = [
+    "SyntheticArchive",
+    "load_truth",
+    "make_archive",
+    "patrol_counterfactual",
+    "patrol_places",
+]
