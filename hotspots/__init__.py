@@ -37,6 +37,8 @@ from hotspots.evaluate import (
     randomisation_test,
     relative_effect_size,
     rings,
+    simulate_studies,
+    summarise_studies,
     unit_cost_table,
     wdq,
 )
@@ -128,7 +130,9 @@ __all__ = [
     "select_crimes",
     "select_places",
     "set_log_level",
+    "simulate_studies",
     "space_time_cube",
+    "summarise_studies",
     "unit_cost_table",
     "wdq",
 ]

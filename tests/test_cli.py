@@ -9,7 +9,8 @@ from tests.conftest import policeuk_row
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["ingest"], ["find"], ["select"], ["demo-data"], ["demo"]]
+    "command",
+    [[], ["ingest"], ["find"], ["select"], ["evaluate"], ["demo-data"], ["demo"]],
 )
 def test_cli_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
@@ -148,3 +149,107 @@ def test_cli_boundary_gz_is_read_and_bad_boundary_is_a_clear_error(tmp_path, wri
     )
     assert result.exit_code == 2
     assert "cannot be read as a boundary" in result.output
+
+
+@pytest.fixture(scope="module")
+def evaluation_inputs(tmp_path_factory):
+    """A small SYNTHETIC archive as crimes GeoParquet and patrol places GeoJSON."""
+    import geopandas as gpd
+    from shapely import wkt
+
+    import hotspots
+    from hotspots.synthetic import make_archive
+
+    root = tmp_path_factory.mktemp("evaluate")
+    archive = make_archive(root / "raw", rng=1, scale=0.3)
+    crimes = root / "crimes.parquet"
+    hotspots.read_policeuk(archive.root).crimes.to_parquet(crimes)
+    patrol = archive.truth["patrol"]
+    places = root / "places.geojson"
+    gpd.GeoDataFrame(
+        {"place_id": [p["place_id"] for p in patrol["places"]]},
+        geometry=[wkt.loads(p["wkt"]) for p in patrol["places"]],
+        crs=27700,
+    ).to_crs(4326).to_file(places, driver="GeoJSON")
+    return crimes, places, patrol["treatment_start"]
+
+
+def evaluate_args(inputs, out_dir, *extra):
+    crimes, places, start = inputs
+    return [
+        "--quiet",
+        "evaluate",
+        str(crimes),
+        "--places",
+        str(places),
+        "--treatment-start",
+        start,
+        "--out-dir",
+        str(out_dir),
+        "--permutations",
+        "99",
+        *extra,
+    ]
+
+
+def test_cli_evaluate_writes_estimates_balance_and_plot(
+    tmp_path, evaluation_inputs, monkeypatch
+):
+    import pandas as pd
+
+    import hotspots
+
+    titles = []
+    plot_its = hotspots.plot_its
+
+    def recording_plot(result, ax=None, *, title):
+        titles.append(title)
+        return plot_its(result, ax, title=title)
+
+    monkeypatch.setattr(hotspots, "plot_its", recording_plot)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, evaluate_args(evaluation_inputs, out, "--seed", "1")
+    )
+    assert result.exit_code == 0, result.output
+    assert "SYNTHETIC DATA" in result.output
+    assert "[did_negative_binomial] incidence rate ratio" in result.output
+    assert "Maryland SMS level" in result.output
+    estimates = pd.read_csv(out / "evaluation.csv")
+    assert estimates["estimator"].tolist() == [
+        "naive",
+        "did_negative_binomial",
+        "did_poisson",
+        "randomisation",
+        "its_level",
+        "its_slope",
+        "res",
+        "wdq",
+    ]
+    balance = pd.read_csv(out / "balance.csv", index_col="feature")
+    assert balance.index.tolist() == ["level", "trend"]
+    assert "std_diff" in balance.columns
+    assert (out / "its.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert titles and titles[0].startswith("SYNTHETIC DATA")
+    assert not list(out.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--treatment-start", "spring"], "treatment_start must be a date"),
+        (["--treatment-start", "2035-01"], "need at least 2 each"),
+        (["--id-column", "beat"], "no 'beat' column"),
+        (["--ring-radius", "-5"], "ring_radius must be > 0"),
+    ],
+    ids=["not-a-month", "after-the-data", "no-id-column", "negative-ring"],
+)
+def test_cli_evaluate_bad_inputs_are_clear_errors(
+    tmp_path, evaluation_inputs, extra, match
+):
+    result = CliRunner().invoke(
+        main, evaluate_args(evaluation_inputs, tmp_path / "out", *extra)
+    )
+    assert result.exit_code == 2
+    assert match in result.output
+    assert not (tmp_path / "out" / "evaluation.csv").exists()

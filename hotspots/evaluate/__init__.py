@@ -21,6 +21,11 @@ from hotspots.evaluate.quality import POLICEUK_CAVEATS, SMS_FLAGS, maryland_sms
 from hotspots.evaluate.randomisation import randomisation_test
 from hotspots.evaluate.result import Effect
 from hotspots.evaluate.run import Evaluation, evaluate
+from hotspots.evaluate.simulate import (
+    simulate_panel,
+    simulate_studies,
+    summarise_studies,
+)
 
 __all__ = [
     "POLICEUK_CAVEATS",
@@ -46,6 +51,9 @@ __all__ = [
     "randomisation_test",
     "relative_effect_size",
     "rings",
+    "simulate_panel",
+    "simulate_studies",
+    "summarise_studies",
     "unit_cost_table",
     "wdq",
 ]
