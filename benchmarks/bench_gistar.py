@@ -51,12 +51,16 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _harness import mb as _mb
+from _harness import peak_rss_bytes as _peak_rss_bytes
+from _harness import rss_now as _rss_now
+from _harness import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_gistar.json"
 TARGET_ANALYTIC_RATIO = 5.0
@@ -117,14 +121,6 @@ def _numba_available() -> bool:
 
 
 # ---------------------------------------------------------------- worker
-def _peak_rss_bytes(maxrss: int) -> int:
-    return maxrss if sys.platform == "darwin" else maxrss * 1024  # Linux: KiB
-
-
-def _rss_now() -> int:
-    import resource
-
-    return _peak_rss_bytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _clock(function) -> float:
@@ -360,8 +356,6 @@ def profile(seed: int, top: int = 15) -> None:
 
 
 # ---------------------------------------------------------------- report
-def _mb(value: float | None) -> str:
-    return "-" if value is None else f"{value / 2**20:,.0f}"
 
 
 def summarise(runs: dict[str, list[dict]]) -> dict:
@@ -554,28 +548,21 @@ def main(argv: list[str] | None = None) -> None:
         print(subprocess.run(command, capture_output=True, text=True).stdout)
     print(f"\ntotal run time {time.perf_counter() - start:.0f} s")
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "cells": SIDE_CELLS**2,
-                "permutations": PERMUTATIONS,
-                "repeats": args.repeats,
-                "seed": args.seed,
-                "numba": numba,
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "check": check,
-                "results": summary,
-                "esda_extrapolated": estimates,
-                "ratios": ratios,
-                "targets": targets,
-            },
-            indent=2,
-        )
+    write_results(
+        RESULTS,
+        {
+            "cells": SIDE_CELLS**2,
+            "permutations": PERMUTATIONS,
+            "repeats": args.repeats,
+            "seed": args.seed,
+            "numba": numba,
+            "check": check,
+            "results": summary,
+            "esda_extrapolated": estimates,
+            "ratios": ratios,
+            "targets": targets,
+        },
     )
-    print(f"\nwrote {RESULTS.parent.parent.name}/{RESULTS.parent.name}/{RESULTS.name}")
 
 
 if __name__ == "__main__":

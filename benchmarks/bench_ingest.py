@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,10 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+from _harness import mb as _mb
+from _harness import peak_rss_bytes as _peak_rss_bytes
+from _harness import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_ingest.json"
 TARGET_SECONDS_PER_MILLION = 5.0
@@ -191,10 +194,6 @@ def run_method(method: str, path: Path) -> int:
     return len(_naive(frames))
 
 
-def _peak_rss_bytes(maxrss: int) -> int:
-    return maxrss if sys.platform == "darwin" else maxrss * 1024  # Linux: KiB
-
-
 def worker(method: str, path: Path, trace: bool) -> None:
     """Measure one read in this (fresh) process and print a JSON line."""
     import resource
@@ -262,8 +261,6 @@ def profile(path: Path, top: int = 25) -> None:
 
 
 # ---------------------------------------------------------------- report
-def _mb(value: float | None) -> str:
-    return "-" if value is None else f"{value / 2**20:,.0f}"
 
 
 def summarise(rows: int, runs: dict[str, list[dict]], traced: dict[str, dict]) -> dict:
@@ -373,23 +370,16 @@ def main(argv: list[str] | None = None) -> None:
         if args.profile:
             print(_run_child(["--profile-worker"], paths["csv"]))
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "rows": args.rows,
-                "repeats": args.repeats,
-                "seed": args.seed,
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "results": summary,
-                "targets": targets,
-            },
-            indent=2,
-        )
+    write_results(
+        RESULTS,
+        {
+            "rows": args.rows,
+            "repeats": args.repeats,
+            "seed": args.seed,
+            "results": summary,
+            "targets": targets,
+        },
     )
-    print(f"\nwrote {RESULTS.parent.parent.name}/{RESULTS.parent.name}/{RESULTS.name}")
 
 
 if __name__ == "__main__":

@@ -57,12 +57,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _harness import mb as _mb
+from _harness import peak_rss_bytes as _peak_rss_bytes
+from _harness import rss_now as _rss_now
+from _harness import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_kde.json"
 TARGET_FAST_SECONDS = 0.5
@@ -120,14 +124,6 @@ def _subset(n_total: int, n: int | None, seed: int):
 
 
 # ---------------------------------------------------------------- worker
-def _peak_rss_bytes(maxrss: int) -> int:
-    return maxrss if sys.platform == "darwin" else maxrss * 1024  # Linux: KiB
-
-
-def _rss_now() -> int:
-    import resource
-
-    return _peak_rss_bytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _timed(function, trace: bool) -> tuple[float, int | None]:
@@ -441,8 +437,6 @@ def profile(n: int, seed: int, top: int = 20) -> None:
 
 
 # ---------------------------------------------------------------- report
-def _mb(value: float | None) -> str:
-    return "-" if value is None else f"{value / 2**20:,.0f}"
 
 
 def _key(row: dict) -> str:
@@ -619,26 +613,19 @@ def main(argv: list[str] | None = None) -> None:
         print(subprocess.run(command, capture_output=True, text=True).stdout)
     print(f"\ntotal run time {time.perf_counter() - start:.0f} s")
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "points": n,
-                "cells": CELLS_PER_SIDE**2,
-                "cell_size_m": CELL_SIZE_M,
-                "repeats": args.repeats,
-                "seed": args.seed,
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "results": summary,
-                "accuracy": accuracy,
-                "targets": targets,
-            },
-            indent=2,
-        )
+    write_results(
+        RESULTS,
+        {
+            "points": n,
+            "cells": CELLS_PER_SIDE**2,
+            "cell_size_m": CELL_SIZE_M,
+            "repeats": args.repeats,
+            "seed": args.seed,
+            "results": summary,
+            "accuracy": accuracy,
+            "targets": targets,
+        },
     )
-    print(f"\nwrote {RESULTS.parent.parent.name}/{RESULTS.parent.name}/{RESULTS.name}")
 
 
 if __name__ == "__main__":
