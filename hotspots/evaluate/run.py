@@ -14,7 +14,12 @@ from scipy import stats
 
 from hotspots._validate import check_positive, check_projected
 from hotspots.evaluate._panel import panel, to_month
-from hotspots.evaluate.comparison import Matched, candidate_places, choose_comparisons
+from hotspots.evaluate.comparison import (
+    POOR_BALANCE,
+    Matched,
+    candidate_places,
+    choose_comparisons,
+)
 from hotspots.evaluate.did import did, relative_effect_size
 from hotspots.evaluate.displacement import DEFAULT_RING_RADIUS_M, rings, wdq
 from hotspots.evaluate.its import InterruptedTimeSeries, its
@@ -35,6 +40,8 @@ SELECTION_MONTHS = 12
 POOL_SIZE = 2000
 #: Coverage of every confidence interval.
 CI_LEVEL = 0.95
+#: A pre-period trend difference with p below this casts doubt on parallel trends.
+PRE_TREND_ALPHA = 0.05
 
 
 @dataclass(frozen=True)
@@ -287,6 +294,13 @@ def evaluate(
     and from the start with ``n = min(pre months, post months)``, with the
     union of the rings as buffer and the rest of ``crimes`` as control.
 
+    The Maryland SMS level counts the comparison places as comparable (level
+    3 or 4) when their selection-period trend is balanced (standardised
+    difference within 0.25) and the DiD finds no significant pre-period trend
+    gap (p >= 0.05): DiD relies on parallel trends, and place fixed effects
+    absorb level differences. A level gap alone (the busiest places are busier
+    than any comparison) is a caveat, not a demotion.
+
     Examples
     --------
     >>> import tempfile
@@ -376,6 +390,7 @@ def evaluate(
         treatment_start=start,
         pool=counts[~counts["treated"]],
         permutations=permutations,
+        match_months=selection,
         ci_level=CI_LEVEL,
         rng=rng,
         progress=progress,
@@ -412,7 +427,12 @@ def evaluate(
     alla = float(crime_months.isin(after_months).sum())
     displacement = wdq(rb, ra, bb, ba, allb - rb - bb, alla - ra - ba)
 
-    comparable = not any("poor balance" in c for c in matched.caveats)
+    # DiD needs parallel trends, not equal levels (place effects absorb levels):
+    # comparable = balanced pre-period trend and no significant pre-trend gap.
+    trend_balanced = abs(matched.balance.loc["trend", "std_diff"]) <= POOR_BALANCE
+    pre_trend_p = did_nb.details.get("pre_trend_p", math.nan)
+    parallel = not (pre_trend_p < PRE_TREND_ALPHA)
+    comparable = bool(trend_balanced and parallel)
     sms_level, sms_reasons = maryland_sms(
         before_after=True,
         comparison=True,
@@ -423,10 +443,23 @@ def evaluate(
     caveats = [*POLICEUK_CAVEATS.values(), *matched.caveats]
     if not comparable:
         caveats.append(
-            "Maryland SMS level 2, not 3: the matched comparison places are not "
-            "balanced on the selection period (see balance); the DiD's place effects "
-            "absorb level differences, but regression to the mean may differ between "
-            "the groups"
+            "Maryland SMS level 2, not 3: the comparison places did not follow the "
+            "treated places' pre-period trend ("
+            + (
+                f"trend standardised difference "
+                f"{matched.balance.loc['trend', 'std_diff']:.2f}"
+                if not trend_balanced
+                else f"pre-trend difference p = {pre_trend_p:.3f}"
+            )
+            + "), so the DiD's parallel-trends assumption is in doubt"
+        )
+    elif abs(matched.balance.loc["level", "std_diff"]) > POOR_BALANCE:
+        caveats.append(
+            "the treated places are busier than any comparison places (level "
+            f"standardised difference {matched.balance.loc['level', 'std_diff']:.2f}):"
+            " place effects absorb the level gap and trends are balanced, but "
+            "regression to the mean can be stronger at the busiest places, so the "
+            "DiD may still overstate the effect a little"
         )
     settings = {
         "treatment_start": start,

@@ -274,6 +274,7 @@ def _study(
             treatment_start=start,
             pool=frame[~frame["treated"]],
             permutations=permutations,
+            match_months=month_index[window],
             rng=generator,
             progress=False,
         )
