@@ -35,6 +35,10 @@ def _count(value, name: str) -> float:
     return float(value)
 
 
+#: |WDQ| below this gets a caveat: too close to zero to call either way.
+_NEAR_ZERO = 0.1
+
+
 def _verdict(success: float, quotient: float) -> str:
     """Word the WDQ per the METHODS 6 table (only meaningful when SM < 0)."""
     if success >= 0:
@@ -127,6 +131,11 @@ def wdq(rb: float, ra: float, bb: float, ba: float, cb: float, ca: float) -> Eff
         caveats.append(
             f"SM = {success:.4g} >= 0: the response area did not improve relative to "
             "the control, so the WDQ must not be interpreted"
+        )
+    if success < 0 and abs(quotient) < _NEAR_ZERO:
+        caveats.append(
+            f"|WDQ| = {abs(quotient):.2f} < {_NEAR_ZERO}: the buffer changed little "
+            "relative to the control; read as no clear displacement or diffusion"
         )
     small = {"rb": rb, "ra": ra, "bb": bb, "ba": ba}
     small = {k: v for k, v in small.items() if v < _SMALL_COUNT}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -426,6 +426,16 @@ def evaluate(
     allb = float(crime_months.isin(before_months).sum())
     alla = float(crime_months.isin(after_months).sum())
     displacement = wdq(rb, ra, bb, ba, allb - rb - bb, alla - ra - ba)
+    if before_months.isin(pd.DatetimeIndex(selection)).any():
+        displacement = replace(
+            displacement,
+            caveats=(
+                *displacement.caveats,
+                "the WDQ's before period overlaps the months the places were chosen "
+                "on, so its success measure and total net effect include regression "
+                "to the mean; the DiD estimates the effect without it",
+            ),
+        )
 
     # DiD needs parallel trends, not equal levels (place effects absorb levels):
     # comparable = balanced pre-period trend and no significant pre-trend gap.
