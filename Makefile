@@ -10,11 +10,14 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-# Re-install only when the project's dependency list changes.
-$(STAMP): pyproject.toml
+# Re-install only when the project's dependency list or the pinned map assets change.
+# The fetch puts the web assets that offline maps embed into the user's cache folder
+# (npm pack, checksums verified; see hotspots/maps/assets.py); without npm it warns.
+$(STAMP): pyproject.toml hotspots/maps/assets.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m hotspots.maps.assets fetch --skip-without-npm
 	@touch $(STAMP)
 
 demo: $(STAMP)

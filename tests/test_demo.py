@@ -35,7 +35,14 @@ def test_run_demo_writes_outputs_and_conserves_rows(tmp_path):
         "real police.uk sample",
         "hotspots, real sample, 2024",
         "SYNTHETIC Leicestershire archive",
+        "SYNTHETIC knowledge-sharing pack",
     }
+    page = outputs["pack"].read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in page and "Suggested practice bank label" in page
+    assert outputs["pack_zip"].is_file()
+    for name in ("real_leicestershire_hotspots_2024", "synthetic_patrol_places"):
+        if f"map_{name}" in outputs:  # needs the cached offline-map assets
+            assert outputs[f"map_{name}"].stat().st_size > 100_000
     cells = gpd.read_parquet(outputs["real_hotspots"])
     assert (cells["gi_bin"] == 3).sum() > 50
     assert {"n", "kde", "gi_z", "hotspot_class"} <= set(cells.columns)

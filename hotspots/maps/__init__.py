@@ -1,0 +1,41 @@
+"""Interactive maps of crimes, hotspots, patrol places and evaluations (folium).
+
+One call per common map, each returning a ``folium.Map`` that can be added to, or
+extended with ``m=`` (one map, several layers):
+
+- :func:`crimes_map`: crime points, clustered at low zoom;
+- :func:`cells_map`: counts or kernel density per cell, classed (mapclassify);
+- :func:`gistar_map`: Gi* hot and cold spots (ArcGIS Gi_Bin palette);
+- :func:`places_map`: patrol places numbered by rank;
+- :func:`rings_map`: treated places and displacement rings;
+- :func:`change_map`: before/after change per cell, diverging palette;
+- :func:`base_map`: the base (tiles, title, scale bar) the others start from.
+
+:func:`save` writes one HTML file that works offline (scripts, styles and fonts
+inlined from the pinned cache of :mod:`hotspots.maps.assets`); :func:`to_html`
+returns the same page as a string. Every text taken from the data is HTML-escaped
+in popups, tooltips, legends and titles.
+"""
+
+from hotspots.maps.base import DEFAULT_TILES, base_map
+from hotspots.maps.cells import cells_map
+from hotspots.maps.change import change_map
+from hotspots.maps.crimes import crimes_map
+from hotspots.maps.gistar import GI_COLOURS, gistar_map
+from hotspots.maps.offline import save, to_html
+from hotspots.maps.places import places_map
+from hotspots.maps.rings import rings_map
+
+__all__ = [
+    "DEFAULT_TILES",
+    "GI_COLOURS",
+    "base_map",
+    "cells_map",
+    "change_map",
+    "crimes_map",
+    "gistar_map",
+    "places_map",
+    "rings_map",
+    "save",
+    "to_html",
+]
