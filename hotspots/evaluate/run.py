@@ -451,6 +451,14 @@ def evaluate(
         controls=True,
     )
     caveats = [*POLICEUK_CAVEATS.values(), *matched.caveats]
+    if n_pre <= len(selection):
+        caveats.append(
+            f"the {n_pre} months before the start are all selection months: places "
+            "were chosen and matched on the whole pre-period, so regression to the "
+            "mean is in every pre-period count and the DiD can be biased (on the "
+            "SYNTHETIC archive cut to 2023-2024 it gave 0.96, 95% CI 0.76 to 1.21, "
+            "for a planted 0.80); add earlier months"
+        )
     if not comparable:
         caveats.append(
             "Maryland SMS level 2, not 3: the comparison places did not follow the "

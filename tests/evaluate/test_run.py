@@ -176,3 +176,21 @@ def test_evaluate_recovers_planted_truth_on_synthetic_archive(patrol_design):
     assert result.randomisation.p_value < 0.05
     assert result.settings["selection_months"] == patrol["selection_months"]
     assert did.n_treated == 18 and did.n_comparison == 54
+
+
+def test_evaluate_warns_when_the_pre_period_is_only_the_selection_year(
+    small_evaluation,
+):
+    crimes, places = small_design()
+    short = crimes[crimes["month"] >= "2023-01-01"]
+    result = evaluate(
+        short,
+        places,
+        treatment_start="2024-01",
+        comparisons_k=2,
+        permutations=99,
+        rng=1,
+        progress=False,
+    )
+    assert any("are all selection months" in c for c in result.caveats)
+    assert not any("are all selection months" in c for c in small_evaluation.caveats)
