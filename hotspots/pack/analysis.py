@@ -23,12 +23,12 @@ from hotspots.evaluate.costs import UNIT_COST_COLUMNS
 from hotspots.evaluate.run import Evaluation
 from hotspots.find import find_hotspots
 from hotspots.io.boundary import read_boundary
+from hotspots.maps._title import is_synthetic
 from hotspots.pack.recipe import PackRecipe
 
 __all__ = ["PackAnalysis", "costs_frame", "run_analysis", "write_data"]
 
 _CSV_FLOAT = "%.10g"
-_SYNTHETIC = "SYNTHETIC"
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,7 @@ def _load_crimes(path: Path, definition: str) -> gpd.GeoDataFrame:
 def _is_synthetic(recipe: PackRecipe, crimes: pd.DataFrame) -> bool:
     if recipe.synthetic is not None:
         return recipe.synthetic
-    for column in crimes.columns:
-        if str(column).lower() == "context":
-            return bool(crimes[column].astype(str).str.contains(_SYNTHETIC).any())
-    return False
+    return is_synthetic([crimes])
 
 
 def _unit_costs(recipe: PackRecipe, inputs: dict[str, Path]) -> pd.DataFrame:

@@ -25,19 +25,10 @@ import matplotlib.pyplot as plt
 
 from hotspots.evaluate.its import InterruptedTimeSeries, plot_its
 from hotspots.evaluate.result import Effect
+from hotspots.maps.gistar import GI_COLOURS  # one palette for both maps
 
-__all__ = ["GI_COLOURS", "effects_svg", "its_svg", "places_svg"]
+__all__ = ["effects_svg", "its_svg", "places_svg"]
 
-#: ArcGIS-style Gi_Bin colours (-3..3), shared with the page's legend.
-GI_COLOURS: Mapping[int, str] = {
-    3: "#d7191c",
-    2: "#fc8d59",
-    1: "#fdcc8a",
-    0: "#f0f0f0",
-    -1: "#c6dbef",
-    -2: "#6baed6",
-    -3: "#2171b5",
-}
 #: Gi_Bin meanings for legends.
 GI_LABELS: Mapping[int, str] = {
     3: "hot spot, 99% confidence",
