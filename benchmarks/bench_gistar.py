@@ -98,7 +98,7 @@ def make_cells(side: int, seed: int):
     import numpy as np
     import shapely
 
-    from hotspots.grid import make_grid
+    from hotspots.find._grid import make_grid
 
     counts = np.random.default_rng(seed + 1).poisson(intensity(seed))
     lo = (SIDE_CELLS - side) // 2
@@ -130,8 +130,8 @@ def _clock(function) -> float:
 
 
 def _ours_analytic(side: int, seed: int) -> list[dict]:
-    from hotspots._weights import spatial_weights
-    from hotspots.gistar import gistar, gistar_arrays
+    from hotspots.find._gistar import gistar, gistar_arrays
+    from hotspots.find._weights import spatial_weights
 
     def steps(cells):
         x = cells["n"].to_numpy(dtype=float)
@@ -163,7 +163,7 @@ def _esda_analytic(side: int, seed: int) -> list[dict]:
     from esda.getisord import G_Local
     from libpysal.graph import Graph
 
-    from hotspots._weights import spatial_weights
+    from hotspots.find._weights import spatial_weights
 
     def steps(cells):
         x = cells["n"].to_numpy(dtype=float)
@@ -195,7 +195,7 @@ def _permutation_runs(kind: str, sides: list[int], seed: int, n_jobs: int):
     import warnings
 
     if kind == "ours":
-        from hotspots.gistar import gistar
+        from hotspots.find._gistar import gistar
 
         def run(cells):
             gistar(cells, value="n", permutations=PERMUTATIONS, rng=1, progress=False)
@@ -203,7 +203,7 @@ def _permutation_runs(kind: str, sides: list[int], seed: int, n_jobs: int):
         from esda.getisord import G_Local
         from libpysal.graph import Graph
 
-        from hotspots._weights import spatial_weights
+        from hotspots.find._weights import spatial_weights
 
         def run(cells):
             graph = Graph.from_sparse(spatial_weights(cells, "queen"))
@@ -249,8 +249,8 @@ def _check(seed: int) -> list[dict]:
     from esda.getisord import G_Local
     from libpysal.graph import Graph
 
-    from hotspots._weights import spatial_weights
-    from hotspots.gistar import gistar_arrays
+    from hotspots.find._gistar import gistar_arrays
+    from hotspots.find._weights import spatial_weights
 
     out = []
     for side in WINDOW_SIDES:
@@ -281,7 +281,7 @@ def worker(job: dict, seed: int) -> None:
     import geopandas  # noqa: F401  imported before the clock starts
     import numpy  # noqa: F401
 
-    import hotspots.gistar  # noqa: F401
+    import hotspots.find._gistar  # noqa: F401
 
     if kind.startswith("esda") or kind == "check":
         import esda  # noqa: F401
@@ -344,7 +344,7 @@ def profile(seed: int, top: int = 15) -> None:
     import cProfile
     import pstats
 
-    from hotspots.gistar import gistar
+    from hotspots.find._gistar import gistar
 
     cells = make_cells(SIDE_CELLS, seed)
     profiler = cProfile.Profile()

@@ -144,7 +144,7 @@ def _timed(function, trace: bool) -> tuple[float, int | None]:
 
 
 def _job_fast(job: dict, x, y, cx, cy) -> list[dict]:
-    from hotspots.kde import kde_arrays
+    from hotspots.find._kde_arrays import kde_arrays
 
     out = []
     for h in BANDWIDTHS_M:
@@ -180,8 +180,8 @@ def _job_kde(job: dict, x, y, cx, cy) -> list[dict]:
     import geopandas as gpd
     import shapely
 
-    from hotspots.grid import make_grid
-    from hotspots.kde import kde
+    from hotspots.find._grid import make_grid
+    from hotspots.find._kde import kde
 
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=27700)
     corners = gpd.GeoDataFrame(
@@ -212,7 +212,7 @@ def _job_kde(job: dict, x, y, cx, cy) -> list[dict]:
 
 
 def _job_exact(job: dict, x, y, cx, cy, seed: int) -> list[dict]:
-    from hotspots.kde import kde_arrays
+    from hotspots.find._kde_arrays import kde_arrays
 
     keep = _subset(len(x), EXACT_SUBSET[job["kernel"]], seed)
     scale = len(x) / len(keep)
@@ -277,7 +277,7 @@ def _job_accuracy(x, y, cx, cy, seed: int) -> list[dict]:
     import numpy as np
     from sklearn.neighbors import KernelDensity
 
-    from hotspots.kde import kde_arrays
+    from hotspots.find._kde_arrays import kde_arrays
 
     out = []
     for kernel in KERNELS:
@@ -340,7 +340,7 @@ def worker(job: dict, n: int, seed: int) -> None:
     if kind == "sklearn":
         import sklearn.neighbors  # noqa: F401
     else:
-        import hotspots.kde  # noqa: F401
+        import hotspots.find._kde  # noqa: F401
     x, y = make_points(n, seed)
     cx, cy = cell_centres()
     rss_before = _rss_now()
@@ -410,7 +410,7 @@ def profile(n: int, seed: int, top: int = 20) -> None:
     import cProfile
     import pstats
 
-    from hotspots.kde import kde_arrays
+    from hotspots.find._kde_arrays import kde_arrays
 
     x, y = make_points(n, seed)
     cx, cy = cell_centres()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hotspots.evaluate.simulate import simulate_studies, summarise_studies
+from hotspots.evaluation._simulate import simulate_studies, summarise_studies
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

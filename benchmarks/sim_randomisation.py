@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hotspots.evaluate import choose_comparisons, randomisation_test
-from hotspots.evaluate.simulate import _FIRST_MONTH, SELECTION_MONTHS, _draw, _frame
+from hotspots.evaluation import choose_comparisons, randomisation_test
+from hotspots.evaluation._simulate import _FIRST_MONTH, SELECTION_MONTHS, _draw, _frame
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MONTHS, START, PLACES, TREATED = 36, 24, 1000, 18

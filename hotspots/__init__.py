@@ -7,15 +7,8 @@ National Grid (metres) and returns a new one.
 import logging
 
 from hotspots._log import set_log_level
-from hotspots._mann_kendall import MannKendall, mann_kendall
-from hotspots.accuracy import Accuracy, accuracy, hit_rate, pai, pei, rri
-from hotspots.backtest import backtest, backtest_summary, plot_backtest
-from hotspots.classify import CLASSIFY_CATEGORIES, classify_hotspots
-from hotspots.concentration import Concentration, concentration
-from hotspots.cube import space_time_cube
-from hotspots.definitions import DEFINITIONS, select_crimes
-from hotspots.emerging import EMERGING_PATTERNS, emerging
-from hotspots.evaluate import (
+from hotspots._version import __version__
+from hotspots.evaluation import (
     POLICEUK_CAVEATS,
     CostBenefit,
     Effect,
@@ -49,21 +42,49 @@ from hotspots.exceptions import (
     InputFileError,
     SchemaError,
 )
-from hotspots.find import find_hotspots
-from hotspots.gistar import gistar
-from hotspots.grid import auto_cell_size, count_points, make_grid
-from hotspots.harm import HarmTable, harm_weights, load_harm_table
+from hotspots.find import (
+    CLASSIFY_CATEGORIES,
+    EMERGING_PATTERNS,
+    HarmTable,
+    MannKendall,
+    auto_bandwidth,
+    auto_cell_size,
+    classify_hotspots,
+    count_points,
+    dual_kde,
+    emerging,
+    find_hotspots,
+    gistar,
+    harm_weights,
+    kde,
+    load_harm_table,
+    make_grid,
+    mann_kendall,
+    space_time_cube,
+)
 from hotspots.io import (
+    DEFINITIONS,
     IngestResult,
     Quarantine,
     read_boundary,
     read_force_extract,
     read_policeuk,
+    select_crimes,
 )
-from hotspots.kde import auto_bandwidth, dual_kde, kde
-from hotspots.select import select_places
-
-__version__ = "0.1.0"
+from hotspots.target import (
+    Accuracy,
+    Concentration,
+    accuracy,
+    backtest,
+    backtest_summary,
+    concentration,
+    hit_rate,
+    pai,
+    pei,
+    plot_backtest,
+    rri,
+    select_places,
+)
 
 __all__ = [
     "CLASSIFY_CATEGORIES",

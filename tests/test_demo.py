@@ -1,6 +1,7 @@
 import pytest
 
-from hotspots.demo import OGL_ATTRIBUTION, load_lsoa, real_sample_path, run_demo
+from hotspots.cli import run_demo
+from hotspots.demo import OGL_ATTRIBUTION, load_lsoa, real_sample_path
 from hotspots.synthetic import load_truth
 
 

@@ -12,9 +12,9 @@ import pyarrow.compute as pc
 
 from hotspots.exceptions import CRSError
 from hotspots.io._checks import RowReasons
-from hotspots.io.quarantine import REASONS, Quarantine
-from hotspots.io.result import IngestResult
-from hotspots.io.schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS
+from hotspots.io._quarantine import REASONS, Quarantine
+from hotspots.io._result import IngestResult
+from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS
 
 __all__ = ["as_boundary", "assemble", "months_from_text", "normalise_months"]
 

@@ -14,8 +14,8 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
-from hotspots.io.quarantine import FILTER_REASONS, REASONS
-from hotspots.io.schema import BNG, UK_BOUNDS, WGS84
+from hotspots.io._quarantine import FILTER_REASONS, REASONS
+from hotspots.io._schema import BNG, UK_BOUNDS, WGS84
 
 __all__ = [
     "RowReasons",

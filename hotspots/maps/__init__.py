@@ -9,6 +9,7 @@ extended with ``m=`` (one map, several layers):
 - :func:`places_map`: patrol places numbered by rank;
 - :func:`rings_map`: treated places and displacement rings;
 - :func:`change_map`: before/after change per cell, diverging palette;
+- :func:`layered_map`: several outputs on one map (what ``hotspots map`` draws);
 - :func:`base_map`: the base (tiles, title, scale bar) the others start from.
 
 :func:`save` writes one HTML file that works offline (scripts, styles and fonts
@@ -17,23 +18,27 @@ returns the same page as a string. Every text taken from the data is HTML-escape
 in popups, tooltips, legends and titles.
 """
 
-from hotspots.maps.base import DEFAULT_TILES, base_map
-from hotspots.maps.cells import cells_map
-from hotspots.maps.change import change_map
-from hotspots.maps.crimes import crimes_map
-from hotspots.maps.gistar import GI_COLOURS, gistar_map
-from hotspots.maps.offline import save, to_html
-from hotspots.maps.places import places_map
-from hotspots.maps.rings import rings_map
+from hotspots.maps._base import DEFAULT_TILES, base_map
+from hotspots.maps._layered import LAYER_KINDS, layer_kind, layered_map
+from hotspots.maps._map_cells import cells_map
+from hotspots.maps._map_change import change_map
+from hotspots.maps._map_crimes import crimes_map
+from hotspots.maps._map_gistar import GI_COLOURS, gistar_map
+from hotspots.maps._map_places import places_map
+from hotspots.maps._map_rings import rings_map
+from hotspots.maps._offline import save, to_html
 
 __all__ = [
     "DEFAULT_TILES",
     "GI_COLOURS",
+    "LAYER_KINDS",
     "base_map",
     "cells_map",
     "change_map",
     "crimes_map",
     "gistar_map",
+    "layer_kind",
+    "layered_map",
     "places_map",
     "rings_map",
     "save",

@@ -140,8 +140,15 @@ def read_asset(asset: Asset, cache: str | os.PathLike | None = None) -> bytes:
     return data
 
 
-def verify(cache: str | os.PathLike | None = None) -> dict[str, str]:
+def verify(
+    cache: str | os.PathLike | None = None,
+    *,
+    manifest: str | os.PathLike | None = None,
+) -> dict[str, str]:
     """Check every pinned asset in the cache; return ``{name: problem}`` (empty = ok).
+
+    ``manifest`` names another manifest of the same layout (default: the maps'
+    ``assets.json``; the documentation pins MathJax in ``docs/assets.json``).
 
     Examples
     --------
@@ -151,7 +158,7 @@ def verify(cache: str | os.PathLike | None = None) -> dict[str, str]:
     ['missing']
     """
     problems: dict[str, str] = {}
-    for asset in load_manifest().assets:
+    for asset in load_manifest(manifest).assets:
         try:
             read_asset(asset, cache)
         except AssetChecksumError:
@@ -220,6 +227,7 @@ def fetch(
     *,
     npm: str | None = None,
     force: bool = False,
+    manifest: str | os.PathLike | None = None,
 ) -> Path:
     """Download the pinned assets with ``npm pack`` and store the verified files.
 
@@ -235,6 +243,8 @@ def fetch(
         The npm executable; None = ``npm`` on the PATH.
     force : bool, default False
         Fetch again even when the cached files are valid.
+    manifest : path, optional
+        Another manifest of the same layout; None = the maps' ``assets.json``.
 
     Returns
     -------
@@ -251,7 +261,7 @@ def fetch(
     """
     root = cache_dir(cache)
     by_package: dict[str, list[Asset]] = {}
-    for asset in load_manifest().assets:
+    for asset in load_manifest(manifest).assets:
         by_package.setdefault(asset.spec, []).append(asset)
     todo = {
         spec: assets
@@ -307,6 +317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", help="cache folder (default: see module docs)")
     parser.add_argument("--force", action="store_true", help="fetch even if valid")
     parser.add_argument(
+        "--manifest", help="another manifest (default: the maps' assets.json)"
+    )
+    parser.add_argument(
         "--skip-without-npm",
         action="store_true",
         help="exit 0 with a warning when npm is not installed",
@@ -314,17 +327,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     set_log_level("INFO")
     if args.command == "verify":
-        problems = verify(args.cache)
+        problems = verify(args.cache, manifest=args.manifest)
         for name, problem in sorted(problems.items()):
             logger.error("%s: %s", name, problem)
         if problems:
             logger.error(_FETCH_HINT)
             return 1
-        logger.info("All %d assets verified.", len(load_manifest().assets))
+        logger.info("All %d assets verified.", len(load_manifest(args.manifest).assets))
         return 0
     if args.skip_without_npm and shutil.which("npm") is None:
         root = cache_dir(args.cache)
-        if not _all_valid(load_manifest().assets, root):
+        if not _all_valid(load_manifest(args.manifest).assets, root):
             logger.warning(
                 "npm not found: offline maps will not work until the web assets "
                 "are fetched. %s",
@@ -332,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 0
     try:
-        fetch(args.cache, force=args.force)
+        fetch(args.cache, force=args.force, manifest=args.manifest)
     except AssetError as err:
         logger.error("%s", err)
         return 1

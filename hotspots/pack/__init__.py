@@ -6,10 +6,10 @@ folder (and zip) with ``index.html``, ``data/``, ``methods.md`` and
 every output byte for byte.
 """
 
-from hotspots.pack.build import Pack, Rebuild, build_pack, rebuild_pack
-from hotspots.pack.label import PRACTICE_BANK_LABELS, practice_bank_label
-from hotspots.pack.manifest import read_manifest, sha256_file
-from hotspots.pack.recipe import PackRecipe
+from hotspots.pack._build import Pack, Rebuild, build_pack, rebuild_pack
+from hotspots.pack._label import PRACTICE_BANK_LABELS, practice_bank_label
+from hotspots.pack._manifest import read_manifest, sha256_file
+from hotspots.pack._recipe import PackRecipe
 
 __all__ = [
     "PRACTICE_BANK_LABELS",

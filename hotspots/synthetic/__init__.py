@@ -6,8 +6,8 @@ what was planted: hotspots, patrol places and their treatment effect, bad rows a
 counts. :func:`load_truth` reads it back.
 """
 
-from hotspots.synthetic.archive import SyntheticArchive, load_truth, make_archive
-from hotspots.synthetic.places import patrol_counterfactual, patrol_places
+from hotspots.synthetic._archive import SyntheticArchive, load_truth, make_archive
+from hotspots.synthetic._patrols import patrol_counterfactual, patrol_places
 
 __all__ = [
     "SyntheticArchive",

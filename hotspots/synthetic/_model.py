@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from hotspots.io.schema import CRIME_TYPES
+from hotspots.io._schema import CRIME_TYPES
 from hotspots.synthetic._places import (
     CENTRE_SHARE,
     CENTRE_SPREAD_M,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from hotspots.io.schema import BNG, CRIME_TYPES, WGS84
+from hotspots.io._schema import BNG, CRIME_TYPES, WGS84
 
 __all__ = [
     "CONTEXT_LABEL",
@@ -36,7 +36,7 @@ FORCE = "Leicestershire Police"
 FORCE_SLUG = "leicestershire"
 #: Written in the ``Context`` column of every synthetic row.
 CONTEXT_LABEL = "SYNTHETIC DATA - not real crime"
-#: The open-data proxy for serious violence (METHODS.md section 12).
+#: The open-data proxy for serious violence (:doc:`/docs/methods/policeuk-data`).
 VIOLENCE_TYPES: tuple[str, ...] = (
     "Violence and sexual offences",
     "Robbery",

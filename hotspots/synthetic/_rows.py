@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots._atomic import atomic_path
-from hotspots.io.schema import CRIME_TYPES, POLICEUK_COLUMNS
+from hotspots.io._schema import CRIME_TYPES, POLICEUK_COLUMNS
 from hotspots.synthetic._places import CONTEXT_LABEL, FORCE, FORCE_SLUG, VIOLENCE_TYPES
 
 __all__ = ["build_rows", "month_file", "plant_bad_rows", "write_months", "write_zip"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hotspots.io.schema import BNG
+from hotspots.io._schema import BNG
 from hotspots.synthetic import _model, _rows
 from hotspots.synthetic._places import (
     CONTEXT_LABEL,

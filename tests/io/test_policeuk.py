@@ -7,8 +7,8 @@ import shapely
 
 from hotspots.exceptions import InputFileError, SchemaError
 from hotspots.io import read_policeuk
-from hotspots.io.policeuk import force_matches
-from hotspots.io.schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS
+from hotspots.io._policeuk import force_matches
+from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS
 from tests.conftest import HEADER, policeuk_row
 
 

@@ -157,3 +157,22 @@ def test_fake_npm_tarball_layout(tmp_path):
     with tarfile.open(tgz) as tar:
         assert tar.getnames() == ["package/dist/a.js"]
         assert tar.extractfile("package/dist/a.js").read() == b"1"
+
+
+def test_another_manifest_is_fetched_and_verified_on_its_own(tmp_path):
+    """The documentation pins MathJax in docs/assets.json, checked the same way."""
+    from pathlib import Path
+
+    from hotspots.maps import assets
+
+    docs_manifest = Path(__file__).resolve().parents[2] / "docs" / "assets.json"
+    assert assets.verify(tmp_path, manifest=docs_manifest) == {
+        "mathjax_tex_svg": "missing"
+    }
+    (asset,) = assets.load_manifest(docs_manifest).assets
+    target = tmp_path / asset.package / asset.version / "es5" / "tex-svg.js"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"not mathjax")
+    assert assets.verify(tmp_path, manifest=docs_manifest) == {
+        "mathjax_tex_svg": "checksum mismatch"
+    }

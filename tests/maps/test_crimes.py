@@ -3,7 +3,7 @@ from shapely.geometry import box
 
 from hotspots.exceptions import SchemaError
 from hotspots.maps import crimes_map
-from hotspots.maps.crimes import CLUSTER_COLOUR
+from hotspots.maps._map_crimes import CLUSTER_COLOUR
 from tests.maps._inspect import clusters, crime_popup, legends
 
 

@@ -3,7 +3,7 @@ import pytest
 
 import hotspots
 from hotspots.exceptions import HotspotsWarning, SchemaError
-from hotspots.gistar import HOTSPOT_CLASSES
+from hotspots.find._gistar import HOTSPOT_CLASSES
 from hotspots.maps import GI_COLOURS, gistar_map
 from tests.maps._inspect import fills, geojson_layers, legends
 

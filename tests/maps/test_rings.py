@@ -1,7 +1,7 @@
 import pytest
 import shapely
 
-from hotspots.evaluate import rings
+from hotspots.evaluation import rings
 from hotspots.exceptions import CRSError
 from hotspots.maps import rings_map
 from tests.maps._inspect import features, geojson_layers, legends, popup

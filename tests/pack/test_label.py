@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from hotspots.evaluate import Effect
+from hotspots.evaluation import Effect
 from hotspots.pack import PRACTICE_BANK_LABELS, practice_bank_label
 
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from hotspots.pack import read_manifest, sha256_file
-from hotspots.pack.manifest import MANIFEST_FORMAT, package_versions
+from hotspots.pack._manifest import MANIFEST_FORMAT, package_versions
 
 
 def test_sha256_matches_the_standard_test_vector(tmp_path):

@@ -1,0 +1,36 @@
+"""Command-line interface: ``hotspots ingest|find|select|evaluate|map|pack|demo``.
+
+One module per verb; each parses arguments and calls the same library verbs as
+the notebooks. No statistics live here.
+"""
+
+from __future__ import annotations
+
+import click
+
+from hotspots._log import set_log_level
+from hotspots._version import __version__
+from hotspots.cli._demo import demo, demo_data
+from hotspots.cli._demo_run import run_demo
+from hotspots.cli._evaluate import evaluate
+from hotspots.cli._find import find
+from hotspots.cli._ingest import ingest
+from hotspots.cli._map import map_command
+from hotspots.cli._pack import pack
+from hotspots.cli._select import select
+
+__all__ = ["main", "run_demo"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hotspots")
+@click.option(
+    "--quiet", is_flag=True, help="Show warnings only, not progress messages."
+)
+def main(quiet: bool) -> None:
+    """Find and evaluate serious-violence hotspots from police.uk and force data."""
+    set_log_level("WARNING" if quiet else "INFO")
+
+
+for _command in (ingest, find, select, evaluate, map_command, pack, demo_data, demo):
+    main.add_command(_command)

@@ -1,0 +1,57 @@
+"""Helpers shared by the command-line verbs: loading crimes, errors, paths."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hotspots.io import select_crimes
+
+__all__ = ["fail", "load_crimes", "read_layer", "shown"]
+
+
+def shown(path) -> str:
+    """Return the path relative to the working folder when it lies inside it."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_crimes(path: Path, start, end, definition: str):
+    """Read a GeoParquet of crimes and keep the months and definition asked for."""
+    import geopandas as gpd
+
+    from hotspots.io._assemble import normalise_months
+
+    start, end = normalise_months(start, end)
+    points = gpd.read_parquet(path)
+    if (start or end) and "month" not in points.columns:
+        raise ValueError(
+            f"{path.name} has no 'month' column; write it with `hotspots ingest`."
+        )
+    if start:
+        points = points[points["month"] >= f"{start}-01"]
+    if end:
+        points = points[points["month"] <= f"{end}-01"]
+    if definition != "all":
+        points = select_crimes(points, definition)
+    return points
+
+
+def fail(err: Exception) -> None:
+    """Print the error for the user and exit with status 2."""
+    click.echo(f"Error: {err}", err=True)
+    sys.exit(2)
+
+
+def read_layer(path: Path):
+    """Read a GeoParquet (``.parquet``) or any file GDAL reads (GeoJSON, GeoPackage)."""
+    import geopandas as gpd
+
+    if Path(path).suffix.lower() in {".parquet", ".geoparquet"}:
+        return gpd.read_parquet(path)
+    return gpd.read_file(path)

@@ -1,0 +1,124 @@
+"""The result of :func:`hotspots.evaluate`: estimates, balance and the SMS level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from hotspots.evaluation._comparison import (
+    Matched,
+)
+from hotspots.evaluation._effect import FRAME_COLUMNS, Effect
+from hotspots.evaluation._its import InterruptedTimeSeries
+
+__all__ = ["Evaluation"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every estimate of one evaluation, with balance, evidence level and caveats.
+
+    Attributes
+    ----------
+    naive : Effect
+        Before/after rate ratio in the treated places alone (no comparison;
+        biased by regression to the mean when places were chosen on a high
+        period).
+    did_negative_binomial, did_poisson : Effect
+        DiD incidence rate ratios (:func:`did`) on the treated and matched
+        comparison places, negative binomial and Poisson, cluster-robust SEs.
+    randomisation : Effect
+        Permutation p-value for the DiD from placebo sets drawn from the
+        candidate pool (:func:`randomisation_test`).
+    its : InterruptedTimeSeries
+        Segmented regression of the treated places' summed series (:func:`its`);
+        its ``level`` and ``slope`` effects are in :meth:`to_frame`.
+    wdq : Effect
+        Weighted displacement quotient for the union of the rings (:func:`wdq`),
+        against the rest of the area.
+    res : Effect
+        Relative effect size, treated vs matched comparison places
+        (:func:`relative_effect_size`).
+    balance : DataFrame
+        Treated vs comparison balance on pre-period level and trend
+        (:attr:`Matched.balance`).
+    sms_level : int
+        Maryland Scientific Methods Scale level of the strongest design (the
+        DiD; the naive and ITS estimates alone are level 2).
+    sms_reasons : tuple of str
+        Why that level (:func:`maryland_sms`).
+    caveats : tuple of str
+        Caveats of the whole evaluation: police.uk data caveats and matching
+        problems. Each effect also carries its own.
+    matched : Matched
+        The comparison places and their panel.
+    settings : dict
+        The values used, including automatic ones (``cell_size``,
+        ``selection_months``, ``ring_radius``, ``wdq_months``, ``pool_size``).
+    """
+
+    naive: Effect
+    did_negative_binomial: Effect
+    did_poisson: Effect
+    randomisation: Effect
+    its: InterruptedTimeSeries
+    wdq: Effect
+    res: Effect
+    balance: pd.DataFrame = field(compare=False)
+    sms_level: int
+    sms_reasons: tuple[str, ...]
+    caveats: tuple[str, ...]
+    matched: Matched = field(repr=False, compare=False)
+    settings: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def effects(self) -> dict[str, Effect]:
+        """The effects by estimator name, in reading order."""
+        return {
+            "naive": self.naive,
+            "did_negative_binomial": self.did_negative_binomial,
+            "did_poisson": self.did_poisson,
+            "randomisation": self.randomisation,
+            "its_level": self.its.level,
+            "its_slope": self.its.slope,
+            "res": self.res,
+            "wdq": self.wdq,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Stack every effect into one tidy frame.
+
+        Returns
+        -------
+        DataFrame
+            Column ``estimator`` (the key in :attr:`effects`) followed by
+            the columns of :meth:`hotspots.Effect.to_frame`; one row per effect.
+        """
+        frames = [
+            effect.to_frame().assign(estimator=name)
+            for name, effect in self.effects.items()
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        return out[["estimator", *FRAME_COLUMNS]]
+
+    def __str__(self) -> str:
+        start = self.settings.get("treatment_start")
+        head = (
+            f"Evaluation from {start:%Y-%m}: " if start is not None else "Evaluation: "
+        )
+        head += (
+            f"{self.did_negative_binomial.n_treated} treated places, "
+            f"{self.did_negative_binomial.n_comparison} matched comparison places; "
+            f"Maryland SMS level {self.sms_level}"
+        )
+        lines = [head, ""]
+        for name, effect in self.effects.items():
+            first, *rest = str(effect).splitlines()
+            lines.append(f"[{name}] {first}")
+            lines.extend(line for line in rest if not line.startswith("  - "))
+        lines += ["", "Balance (pre-period):", self.balance.round(3).to_string(), ""]
+        lines.append("Caveats:")
+        lines.extend(f"  - {c}" for c in self.caveats)
+        return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Find: where crime concentrates, on grids of cells.
+
+Counts per cell, kernel density, Getis-Ord Gi* with FDR control, the three on one
+grid (:func:`find_hotspots`), harm weights, the space-time cube, emerging hot spot
+analysis with the Mann-Kendall trend test, and sfhotspot-style classification of
+hot spots over periods. Every verb takes points in a projected CRS in metres and
+returns a new GeoDataFrame of cells.
+"""
+
+from hotspots.find._classify import CLASSIFY_CATEGORIES, classify_hotspots
+from hotspots.find._cube import space_time_cube
+from hotspots.find._emerging import EMERGING_PATTERNS, emerging
+from hotspots.find._find_hotspots import find_hotspots
+from hotspots.find._gistar import HOTSPOT_CLASSES, benjamini_hochberg, gistar
+from hotspots.find._grid import auto_cell_size, count_points, make_grid
+from hotspots.find._harm import HarmTable, harm_weights, load_harm_table
+from hotspots.find._kde import auto_bandwidth, dual_kde, kde
+from hotspots.find._mann_kendall import MannKendall, mann_kendall
+
+__all__ = [
+    "CLASSIFY_CATEGORIES",
+    "EMERGING_PATTERNS",
+    "HOTSPOT_CLASSES",
+    "HarmTable",
+    "MannKendall",
+    "auto_bandwidth",
+    "auto_cell_size",
+    "benjamini_hochberg",
+    "classify_hotspots",
+    "count_points",
+    "dual_kde",
+    "emerging",
+    "find_hotspots",
+    "gistar",
+    "harm_weights",
+    "kde",
+    "load_harm_table",
+    "make_grid",
+    "mann_kendall",
+    "space_time_cube",
+]

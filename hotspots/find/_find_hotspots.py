@@ -1,0 +1,84 @@
+"""One call for the usual hotspot map: counts, kernel density and Gi* on one grid."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+
+from hotspots.find._gistar import gistar
+from hotspots.find._grid import Shape, count_points
+from hotspots.find._kde import Kernel, kde
+from hotspots.find._weights import Neighbours
+
+__all__ = ["find_hotspots"]
+
+
+def find_hotspots(
+    points: gpd.GeoDataFrame,
+    *,
+    cell_size: float | None = None,
+    shape: Shape = "square",
+    boundary=None,
+    weights: str | None = None,
+    bandwidth: float | None = None,
+    kernel: Kernel = "quartic",
+    neighbours: Neighbours = "queen",
+    permutations: int = 0,
+    fdr: bool = True,
+    rng: int | np.random.Generator | None = None,
+    progress: bool = True,
+) -> gpd.GeoDataFrame:
+    """Return grid cells with counts, kernel density and Gi* hot/cold classes.
+
+    Runs :func:`hotspots.count_points`, :func:`hotspots.kde` and
+    :func:`hotspots.gistar` (on the counts, or on the weighted counts with
+    ``weights``) on one grid, so the three can be compared cell by cell.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Point events in a projected CRS in metres.
+    cell_size, shape, boundary
+        Grid settings (see :func:`hotspots.make_grid`); None = automatic cell size.
+    weights : str, optional
+        Column of event weights (e.g. harm); Gi* then tests ``weighted_n``.
+    bandwidth, kernel
+        Kernel density settings (see :func:`hotspots.kde`); None = automatic.
+    neighbours, permutations, fdr, rng, progress
+        Gi* settings (see :func:`hotspots.gistar`).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``cell_id``, ``row``, ``col``, ``geometry``, ``n`` (and ``weighted_n``),
+        ``kde`` (events per km²), ``gi_z``, ``p_value`` (and ``p_sim``,
+        ``p_sim_two_sided`` with permutations), ``p_fdr``, ``gi_bin``,
+        ``hotspot_class``. ``attrs["hotspots"]`` merges the choices of all three.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> xy = np.vstack([rng.uniform(0, 5000, (500, 2)), rng.normal(2500, 80, (80, 2))])
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*xy.T), crs=27700)
+    >>> cells = find_hotspots(pts, cell_size=250, bandwidth=500, progress=False)
+    >>> cells.loc[cells["kde"].idxmax(), "gi_bin"] > 0
+    np.True_
+    """
+    counted = count_points(
+        points, cell_size=cell_size, shape=shape, boundary=boundary, weights=weights
+    )
+    dense = kde(
+        points, grid=counted, bandwidth=bandwidth, kernel=kernel, weights=weights
+    )
+    cells = counted.assign(kde=dense["kde"].to_numpy())
+    cells.attrs = {"hotspots": {**counted.attrs["hotspots"], **dense.attrs["hotspots"]}}
+    return gistar(
+        cells,
+        value="weighted_n" if weights else "n",
+        neighbours=neighbours,
+        permutations=permutations,
+        fdr=fdr,
+        rng=rng,
+        progress=progress,
+    )

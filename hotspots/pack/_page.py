@@ -1,0 +1,372 @@
+"""The pack's page, ``index.html``: the EMMIE-framed story of one evaluation."""
+
+from __future__ import annotations
+
+import importlib.resources
+import math
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from hotspots._version import __version__
+from hotspots.evaluation import POLICEUK_CAVEATS
+from hotspots.pack import _charts as charts
+from hotspots.pack._analysis import PackAnalysis, costs_frame
+from hotspots.pack._format import money, num, pct, table
+from hotspots.pack._label import practice_bank_label
+from hotspots.pack._map_embed import interactive_map_html
+from hotspots.pack._recipe import PackRecipe
+
+__all__ = ["POLICEUK_ATTRIBUTION", "render_page"]
+
+
+#: Attribution for police.uk data shown in packs built on real data.
+POLICEUK_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence "
+    "v3.0 (police.uk street-level crime data)."
+)
+
+
+def _template() -> tuple[jinja2.Template, str]:
+    folder = importlib.resources.files("hotspots.pack") / "templates"
+    env = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    page = env.from_string((folder / "index.html.j2").read_text(encoding="utf-8"))
+    css = (folder / "pack.css").read_text(encoding="utf-8")
+    return page, css
+
+
+def render_page(
+    analysis: PackAnalysis,
+    recipe: PackRecipe,
+    records: list[dict[str, Any]],
+    *,
+    interactive_map: bool = True,
+) -> tuple[str, dict[str, str]]:
+    """Return the pack's ``index.html`` and its "At a glance" entries as text.
+
+    Parameters
+    ----------
+    analysis : PackAnalysis
+        The numbers to show (:func:`hotspots.pack._analysis.run_analysis`).
+    recipe : PackRecipe
+        Titles, free text and parameters.
+    records : list of dict
+        Input files with ``role``, ``name``, ``bytes`` and ``sha256``.
+    interactive_map : bool, default True
+        Embed the offline interactive map (an ``iframe`` with ``srcdoc``).
+
+    Returns
+    -------
+    html : str
+        The page. Every string from the data or the recipe is escaped by the
+        template (Jinja2 autoescape); charts are SVG made here, tables are
+        escaped by pandas. A Content-Security-Policy forbids any network load.
+    glance : dict of str
+        The first screen as plain text: ``what``, ``effect``, ``randomisation``,
+        ``displacement``, ``cost_per_crime``, ``study_quality`` and ``label``.
+    """
+    evaluation = analysis.evaluation
+    crimes, places, ring, cells = (
+        analysis.crimes,
+        analysis.places,
+        analysis.rings,
+        analysis.cells,
+    )
+    costs, cost_caveats = analysis.costs, analysis.cost_caveats
+    synthetic = analysis.synthetic
+    place_table = analysis.place_table
+    start = evaluation.settings["treatment_start"]
+    selection = evaluation.settings["selection_months"]
+    observed_after = float(place_table["crimes_after"].sum())
+    in_sel = analysis.n_selection
+
+    did = evaluation.did_negative_binomial
+    outcome = (
+        "serious violence"
+        if recipe.definition == "serious_violence"
+        else (
+            f"'{recipe.definition}' crimes" if recipe.definition != "all" else "crime"
+        )
+    )
+    first, last = crimes["month"].min(), crimes["month"].max()
+    period = f"{first:%B %Y} to {last:%B %Y}"
+    map_title = (
+        f"Hot spots of {outcome}, {recipe.area}, {selection[0]} to {selection[-1]}"
+    )
+    label, label_reason = practice_bank_label(evaluation)
+    wdq = evaluation.wdq
+    p = evaluation.randomisation.p_value
+    naive = evaluation.naive
+    sel_treated = evaluation.matched.panel
+    sel_treated = sel_treated[
+        sel_treated["treated"].astype(bool)
+        & sel_treated["month"].dt.strftime("%Y-%m").isin(selection)
+    ]["count"].sum()
+    median_area = float(np.median(places.geometry.area))
+    if costs is not None:
+        prevented = costs["prevented"]
+        result = costs["result"]
+        per_crime = (
+            f"{money(result.cost / prevented.estimate)} of patrol time per crime "
+            f"prevented ({money(result.cost)} for {prevented.estimate:,.0f} crimes "
+            f"prevented, 95% CI {prevented.ci_low:,.0f} to {prevented.ci_high:,.0f}); "
+            f"benefit-cost ratio {result.benefit_cost_ratio.estimate:.2f}"
+            + (
+                " (an upper bound: all violence priced as violence with injury)"
+                if recipe.cost_mix is None
+                else ""
+            )
+            if prevented.estimate > 0
+            else f"no crimes prevented on the central estimate (patrol cost "
+            f"{money(result.cost)})"
+        )
+        even = costs["break_even"].estimate
+        source = f" ({recipe.hourly_cost_source})" if recipe.hourly_cost_source else ""
+        economic = (
+            f"{recipe.officer_hours:,.0f} officer hours at "
+            f"{money(float(recipe.hourly_cost or 0))} an hour{source}"
+            f" cost {money(result.cost)}. Crimes prevented are the treated places' "
+            "observed crimes after the start "
+            f"({observed_after:,.0f}) times (1/IRR - 1) "
+            f"from the DiD: {prevented.estimate:,.0f} (95% CI {prevented.ci_low:,.0f} "
+            f"to {prevented.ci_high:,.0f}). Valued at the Home Office unit costs "
+            f"({costs['unit_costs']['price_base'].iloc[0]} prices, "
+            f"{costs['unit_costs']['year'].iloc[0]}), the net benefit is "
+            f"{money(result.net_benefit.estimate)} (95% CI "
+            f"{money(result.net_benefit.ci_low)} to "
+            f"{money(result.net_benefit.ci_high)}). The patrols pay for themselves "
+            f"if they cut crime in the places by {even:.1f}% or more."
+        )
+        costs_table = table(
+            costs_frame(costs, recipe).assign(
+                estimate=lambda f: f["estimate"].map(num),
+                ci_low=lambda f: f["ci_low"].map(num),
+                ci_high=lambda f: f["ci_high"].map(num),
+            )
+        )
+    else:
+        per_crime = "not costed: no officer hours and hourly cost were given"
+        economic = (
+            "The patrols were not costed: the recipe gave no officer hours and "
+            "hourly cost. Record planned and delivered patrol hours so that cost per "
+            "crime prevented and a benefit-cost ratio can be reported."
+        )
+        costs_table = ""
+
+    caveats = [
+        *(["SYNTHETIC DATA: simulated crimes, not real ones"] if synthetic else []),
+        *evaluation.caveats,
+        *cost_caveats,
+    ]
+    # the design caveat a reader most needs: why the SMS level is what it is
+    design_caveats = sorted(
+        (c for c in evaluation.caveats if c not in POLICEUK_CAVEATS.values()),
+        key=lambda c: not c.startswith(("Maryland SMS", "the treated places are")),
+    )
+    main_caveats = [
+        POLICEUK_CAVEATS["monthly_dates"],
+        POLICEUK_CAVEATS["snapped_locations"],
+        *design_caveats[:1],
+    ]
+    effects_for_chart = {
+        "naive before/after (no comparison)": naive,
+        "DiD, negative binomial (main)": did,
+        "DiD, Poisson": evaluation.did_poisson,
+        "randomisation (placebo interval)": evaluation.randomisation,
+        "ITS level change (treated only)": evaluation.its.level,
+    }
+    estimates = evaluation.to_frame()
+    effects_table = table(
+        pd.DataFrame(
+            {
+                "estimator": estimates["estimator"],
+                "measure": estimates["measure"],
+                "estimate": estimates["estimate"].map(num),
+                "95% CI": [
+                    f"{num(lo)} to {num(hi)}" if math.isfinite(lo) else ""
+                    for lo, hi in zip(
+                        estimates["ci_low"], estimates["ci_high"], strict=True
+                    )
+                ],
+                "p": estimates["p_value"].map(lambda v: num(v, 3)),
+                "places (treated / comparison)": [
+                    f"{t} / {c}" if pd.notna(t) and pd.notna(c) else ""
+                    for t, c in zip(
+                        estimates["n_treated"], estimates["n_comparison"], strict=True
+                    )
+                ],
+            }
+        )
+    )
+    balance_table = table(
+        evaluation.balance.reset_index(names="feature").assign(
+            **{
+                c: (lambda col: lambda f: f[col].map(lambda v: num(v, 3)))(c)
+                for c in ("treated_mean", "comparison_mean", "pool_mean", "std_diff")
+            }
+        )
+    )
+    places_table = table(
+        place_table.assign(
+            per_month_before=lambda f: f["per_month_before"].map(num),
+            per_month_after=lambda f: f["per_month_after"].map(num),
+            crimes_before=lambda f: f["crimes_before"].map(lambda v: f"{v:,.0f}"),
+            crimes_after=lambda f: f["crimes_after"].map(lambda v: f"{v:,.0f}"),
+        )
+    )
+    map_html = (
+        interactive_map_html(
+            cells, places, ring, recipe=recipe, title=map_title, synthetic=synthetic
+        )
+        if interactive_map
+        else ""
+    )
+    n_comp = len(evaluation.matched.comparison_ids)
+    names = {r["role"]: r["name"] for r in records}
+    context = {
+        "synthetic": synthetic,
+        "title": recipe.title,
+        "organisation": recipe.organisation,
+        "area": recipe.area,
+        "period": period,
+        "treatment_start": f"{start:%B %Y}",
+        "n_places": len(places),
+        "outcome": outcome,
+        "what": (
+            f"{len(places)} places in {recipe.area} "
+            f"(median {median_area:,.0f} m² each) "
+            f"treated from {start:%B %Y}"
+            + (f" by {recipe.organisation}" if recipe.organisation else "")
+            + f"; {outcome} from {period} ({len(crimes):,} crimes with a location)."
+        ),
+        "headline": (
+            f"{pct(did.estimate)} crimes than expected (rate ratio {did.estimate:.2f})"
+        ),
+        "headline_ci": f"{did.ci_low:.2f} to {did.ci_high:.2f}",
+        "comparison": (
+            f"{n_comp} comparison places matched on the selection period's level and "
+            f"trend ({recipe.comparisons_k} per treated place, outside the "
+            f"{recipe.ring_radius:g} m rings), negative binomial difference-in-"
+            "differences with place and month fixed effects"
+        ),
+        "randomisation": (
+            f"p = {p:.3f} from {recipe.permutations} placebo sets"
+            if p is not None
+            else "not run"
+        ),
+        "displacement": (
+            f"{wdq.interpretation} (weighted displacement quotient "
+            f"{wdq.estimate:.2f}, {recipe.ring_radius:g} m rings)"
+        ),
+        "cost_per_crime": per_crime,
+        "sms_level": evaluation.sms_level,
+        "sms_reason": evaluation.sms_reasons[0][:1].upper()
+        + evaluation.sms_reasons[0][1:]
+        + ".",
+        "main_caveats": main_caveats,
+        "label": label,
+        "label_reason": label_reason,
+        "targeting": (
+            f"{len(places)} places (median {median_area:,.0f} m²) given as input. "
+            "In the "
+            f"selection period ({selection[0]} to {selection[-1]}) they held "
+            f"{sel_treated:,.0f} of the {in_sel:,} located crimes "
+            f"({100 * sel_treated / max(in_sel, 1):.1f}%). "
+            "The map shows them among that "
+            "period's Gi* hot spots."
+        ),
+        "tracking": (
+            f"{recipe.officer_hours:,.0f} officer hours recorded in total; "
+            "no dosage by "
+            "place and visit was supplied."
+            if recipe.officer_hours
+            else "No patrol dosage was supplied. Record minutes per place per visit "
+            "(for example from GPS or body-worn video) so the next evaluation can "
+            "relate the effect to the dose delivered."
+        ),
+        "testing": (
+            f"Matched comparison places, difference-in-differences, a randomisation "
+            f"test, an interrupted time series and displacement rings: Maryland SMS "
+            f"level {evaluation.sms_level}."
+        ),
+        "map_html": map_html,
+        "places_svg": charts.places_svg(
+            cells, places, ring, title=map_title, synthetic=synthetic
+        ),
+        "selection": f"{selection[0]} to {selection[-1]}",
+        "cell_size": f"{recipe.cell_size:g}",
+        "ring_radius": f"{recipe.ring_radius:g}",
+        "effect_text": (
+            f"A naive before/after count in the treated places alone gives a rate "
+            f"ratio of {naive.estimate:.2f} ({pct(naive.estimate)} crimes). Places "
+            "picked because they were busy tend to be quieter afterwards anyway "
+            "(regression to the mean), so this overstates the effect. Against "
+            f"matched comparison places the difference-in-differences gives "
+            f"{did.estimate:.2f} (95% CI {did.ci_low:.2f} to {did.ci_high:.2f}); the "
+            f"Poisson model {evaluation.did_poisson.estimate:.2f}, the relative effect "
+            f"size {evaluation.res.estimate:.2f}, and the interrupted time series "
+            "of the treated places puts the level change at "
+            f"{evaluation.its.level.estimate:.2f}."
+        ),
+        "effects_svg": charts.effects_svg(effects_for_chart, synthetic=synthetic),
+        "its_svg": charts.its_svg(evaluation.its, synthetic=synthetic),
+        "effects_table": effects_table,
+        "balance_table": balance_table,
+        "mechanism": recipe.mechanism
+        or (
+            "Not assessed by this analysis. The mechanism usually proposed for "
+            "visible hot spot patrol is deterrence: a higher perceived risk of being "
+            "caught at the place (Braga et al. 2019, Campbell Systematic Reviews). "
+            "Say what officers did in the places and how it was meant to reduce "
+            "violence."
+        ),
+        "moderators": recipe.moderators
+        or (
+            "Not assessed: the evaluation pools all places. Effects may differ by "
+            "place type, time of day and patrol dose; police.uk's monthly dates rule "
+            "out time-of-day analysis."
+        ),
+        "implementation": recipe.implementation
+        or (
+            "Not described. The Home Office evaluation of Grip (Jeffery et al. 2024) "
+            "asks how much hot spot policing was delivered and how: record planned and "
+            "delivered patrol minutes per place."
+        ),
+        "places_table": places_table,
+        "economic_text": economic,
+        "costs_table": costs_table,
+        "caveats": caveats,
+        "provenance": (
+            f"Crimes from {names['crimes']}; treated places from "
+            f"{names['places']}. "
+            + (
+                "SYNTHETIC DATA generated by hotspots.synthetic: not real crime."
+                if synthetic
+                else POLICEUK_ATTRIBUTION
+            )
+        ),
+        "inputs": records,
+        "seed": recipe.seed,
+        "version": __version__,
+        "attribution": "",
+    }
+    page, css = _template()
+    context["css"] = css
+    glance = {
+        "what": str(context["what"]),
+        "effect": f"{context['headline']} (95% CI {context['headline_ci']}), "
+        f"against {context['comparison']}",
+        "randomisation": str(context["randomisation"]),
+        "displacement": str(context["displacement"]),
+        "cost_per_crime": str(context["cost_per_crime"]),
+        "study_quality": f"Maryland SMS level {context['sms_level']}: "
+        f"{context['sms_reason']}",
+        "label": f"{label}: {label_reason}",
+    }
+    return page.render(**context), glance

@@ -1,0 +1,174 @@
+"""What a pack is built from: the inputs and every parameter, in one record."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PackRecipe"]
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class PackRecipe:
+    """Inputs and parameters of a knowledge-sharing pack.
+
+    The recipe is written into the pack's manifest; :func:`rebuild_pack` reads it
+    back and builds the same pack again.
+
+    Parameters
+    ----------
+    crimes : str
+        GeoParquet of crimes written by ``hotspots ingest`` (or
+        :meth:`hotspots.IngestResult.write`), covering months before and
+        after ``treatment_start``.
+    places : str
+        Polygon file (GeoJSON, GeoPackage...) of the treated (patrolled) places.
+    treatment_start : str
+        First treated month, ``"YYYY-MM"``.
+    title : str
+        Title of the pack, e.g. ``"Hot spot patrols in Leicester city centre"``.
+    area : str
+        Where, e.g. ``"Leicestershire"``.
+    organisation : str, default ""
+        Who ran the intervention (force, VRN), shown on the cover.
+    definition : str, default "serious_violence"
+        Crimes evaluated (:func:`hotspots.select_crimes`), or ``"all"``.
+    id_column : str, default "place_id"
+        Column of ``places`` naming each place.
+    ring_radius : float, default 250
+        Displacement ring width, metres.
+    comparisons_k : int, default 3
+        Comparison places matched to each treated place.
+    permutations : int, default 999
+        Placebo sets of the randomisation test.
+    seed : int, default 20240601
+        Random seed of every random step.
+    cell_size : float, default 250
+        Cell side of the hotspot map of the selection period, metres.
+    boundary : str, optional
+        Polygon file of the study area; the hotspot grid covers it (needed when
+        stray far-away points would make the grid huge). None = the crimes'
+        extent.
+    officer_hours, hourly_cost : float, optional
+        Patrol officer hours over the post period and the fully loaded cost of
+        one officer hour (GBP). Both or neither; without them the economic
+        section says the intervention was not costed.
+    hourly_cost_source : str, default ""
+        Where the hourly cost comes from (shown beside it).
+    unit_costs : str, default "home_office"
+        ``"home_office"`` for :func:`hotspots.home_office_unit_costs`
+        or a CSV path in the :func:`hotspots.unit_cost_table` layout.
+    cost_mix : dict, optional
+        Offence mix of the prevented crimes (offence -> share of 1). None =
+        robbery's share of the treated places' crimes as "Robbery (personal)"
+        and the rest as "Violence with injury" (an upper bound: police.uk does
+        not separate violence with and without injury; a caveat says so).
+    mechanism, moderators, implementation : str, optional
+        The authors' own account for the EMMIE headings; None = a standard text
+        saying what the analysis can and cannot tell.
+    synthetic : bool, optional
+        Mark the pack SYNTHETIC. None = detect from a ``context`` column saying
+        "SYNTHETIC".
+    """
+
+    crimes: str
+    places: str
+    treatment_start: str
+    title: str
+    area: str
+    organisation: str = ""
+    definition: str = "serious_violence"
+    id_column: str = "place_id"
+    ring_radius: float = 250.0
+    comparisons_k: int = 3
+    permutations: int = 999
+    seed: int = 20240601
+    cell_size: float = 250.0
+    boundary: str | None = None
+    officer_hours: float | None = None
+    hourly_cost: float | None = None
+    hourly_cost_source: str = ""
+    unit_costs: str = "home_office"
+    cost_mix: dict[str, float] | None = field(default=None)
+    mechanism: str | None = None
+    moderators: str | None = None
+    implementation: str | None = None
+    synthetic: bool | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("crimes", "places", "title", "area", "treatment_start"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{name} must be a non-empty string; got {value!r}")
+        if not _MONTH.match(self.treatment_start):
+            raise ValueError(
+                "treatment_start must look like 'YYYY-MM'; got "
+                f"{self.treatment_start!r}"
+            )
+        for name in ("ring_radius", "cell_size"):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ValueError(
+                    f"{name} must be a positive number of metres; got {value!r}"
+                )
+        for name in ("comparisons_k", "permutations", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(
+                    f"{name} must be a non-negative integer; got {value!r}"
+                )
+        if (self.officer_hours is None) != (self.hourly_cost is None):
+            raise ValueError(
+                "give both officer_hours and hourly_cost (to cost the patrols) or "
+                "neither."
+            )
+        for name in ("officer_hours", "hourly_cost"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ValueError(f"{name} must be a positive number; got {value!r}")
+        if self.cost_mix is not None:
+            if not isinstance(self.cost_mix, dict) or not self.cost_mix:
+                raise ValueError("cost_mix must be a dict of offence -> share.")
+            total = sum(float(v) for v in self.cost_mix.values())
+            if abs(total - 1) > 1e-6:
+                raise ValueError(
+                    f"cost_mix shares must sum to 1; they sum to {total:g}"
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the recipe as plain JSON-ready values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> PackRecipe:
+        """Build a recipe from :meth:`to_dict` output; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown recipe field(s) {unknown}; known fields: {sorted(known)}."
+            )
+        return cls(**values)
+
+    def input_paths(self) -> dict[str, Path]:
+        """Return the input files by role (crimes, places, boundary, unit costs)."""
+        paths = {"crimes": Path(self.crimes), "places": Path(self.places)}
+        if self.boundary is not None:
+            paths["boundary"] = Path(self.boundary)
+        if self.unit_costs != "home_office":
+            paths["unit_costs"] = Path(self.unit_costs)
+        return paths

@@ -1,0 +1,34 @@
+"""Target: choose patrol places and judge how well hotspots predict crime.
+
+Patrol-place selection (top cells kept apart), crime concentration (top shares,
+Lorenz curve, Gini), forecast accuracy (hit rate, PAI, PEI, RRI) and a
+rolling-origin backtest of hotspot methods.
+"""
+
+from hotspots.target._accuracy import Accuracy, accuracy, hit_rate, pai, pei, rri
+from hotspots.target._backtest import (
+    DEFAULT_METHODS,
+    backtest,
+    backtest_summary,
+    plot_backtest,
+)
+from hotspots.target._concentration import Concentration, concentration, gini
+from hotspots.target._select import SCORES, select_places
+
+__all__ = [
+    "DEFAULT_METHODS",
+    "SCORES",
+    "Accuracy",
+    "Concentration",
+    "accuracy",
+    "backtest",
+    "backtest_summary",
+    "concentration",
+    "gini",
+    "hit_rate",
+    "pai",
+    "pei",
+    "plot_backtest",
+    "rri",
+    "select_places",
+]

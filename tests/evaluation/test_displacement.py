@@ -1,0 +1,121 @@
+import math
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from hotspots.evaluation import rings, wdq
+from hotspots.exceptions import CRSError
+
+
+def test_wdq_matches_oracle_6_1():
+    result = wdq(120, 84, 60, 54, 2000, 1900)
+    assert result.measure == "WDQ"
+    assert result.details["success_measure"] == pytest.approx(-0.01578947, abs=1e-8)
+    assert result.details["buffer_measure"] == pytest.approx(-0.00157895, abs=1e-8)
+    assert result.estimate == pytest.approx(0.1000, abs=1e-10)
+    assert result.details["total_net_effect"] == pytest.approx(33.0, abs=1e-9)
+    assert result.interpretation.startswith("some diffusion of benefits")
+    assert not result.has_ci
+
+
+@pytest.mark.parametrize(
+    ("ba", "verdict"),
+    [
+        (20, "diffusion of benefits greater"),  # BM < SM: WDQ > 1
+        (54, "some diffusion"),
+        (57, "no evidence"),  # BM = 0
+        (60, "displacement, but smaller"),
+        (100, "counter-productive"),
+    ],
+    ids=["wdq>1", "0<wdq<=1", "zero", "-1<=wdq<0", "wdq<-1"],
+)
+def test_wdq_verdicts_follow_the_table(ba, verdict):
+    assert verdict in wdq(120, 84, 60, ba, 2000, 1900).interpretation
+
+
+def test_wdq_not_interpretable_when_target_did_not_improve():
+    result = wdq(100, 120, 60, 54, 2000, 1900)
+    assert result.interpretation.startswith("not interpretable")
+    assert any("must not be interpreted" in c for c in result.caveats)
+
+
+def test_wdq_flags_small_counts():
+    result = wdq(12, 8, 6, 5, 2000, 1900)
+    assert any("unstable" in c for c in result.caveats)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((120, 84, 60, 54, 0, 1900), "control counts must be > 0"),
+        ((-1, 84, 60, 54, 2000, 1900), "rb must be a count"),
+        ((120, "84", 60, 54, 2000, 1900), "ra must be a count"),
+    ],
+    ids=["zero-control", "negative", "string"],
+)
+def test_wdq_errors(args, match):
+    with pytest.raises(ValueError, match=match):
+        wdq(*args)
+
+
+def test_rings_exclude_every_place_and_keep_columns():
+    places = gpd.GeoDataFrame(
+        {"place_id": ["A", "B"]},
+        geometry=[box(0, 0, 150, 150), box(300, 0, 450, 150)],
+        crs=27700,
+    )
+    out = rings(places, radius=250)
+    assert list(out.columns) == ["place_id", "geometry", "overlaps_other_ring"]
+    assert out["place_id"].tolist() == ["A", "B"]
+    for geom in out.geometry:
+        assert geom.intersection(places.union_all()).area == pytest.approx(0, abs=1e-6)
+    # ring A = (150 + 500)^2 with rounded corners, minus both squares' overlap
+    buffered = places.geometry.iloc[0].buffer(250)
+    expected = buffered.area - buffered.intersection(places.union_all()).area
+    assert out.geometry.iloc[0].area == pytest.approx(expected)
+    assert out["overlaps_other_ring"].tolist() == [True, True]
+    assert out.attrs["hotspots"]["radius"] == 250
+    assert places.geometry.iloc[0].area == pytest.approx(150 * 150)  # input unchanged
+
+
+def test_rings_errors():
+    places = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=4326)
+    with pytest.raises(CRSError, match="to_crs"):
+        rings(places)
+    with pytest.raises(ValueError, match="radius must be > 0"):
+        rings(places.set_crs(27700, allow_override=True), radius=-5)
+
+
+@pytest.mark.slow
+def test_wdq_on_synthetic_rings_shows_diffusion(patrol_design):
+    """SYNTHETIC data: the ring's planted -10% is diffusion of benefits (WDQ > 0)."""
+    truth, violence = patrol_design["truth"], patrol_design["violence"]
+    start = truth["patrol"]["treatment_start"]
+    ring = gpd.GeoDataFrame(
+        {"place_id": ["ring"]},
+        geometry=[patrol_design["rings"].union_all()],
+        crs=27700,
+    )
+    from hotspots.evaluation import panel
+
+    ring_counts = panel(violence, ring, months=truth["months"])
+    counts = patrol_design["panel"]
+    treated = counts[counts["treated"]]
+    selection = pd.to_datetime(truth["patrol"]["selection_months"])
+
+    def before_after(frame):
+        before = frame.loc[frame["month"].isin(selection), "count"].sum()
+        return before, frame.loc[frame["month"] >= start, "count"].sum()
+
+    rb, ra = before_after(treated)
+    bb, ba = before_after(ring_counts)
+    allb = violence["month"].isin(selection).sum()
+    alla = (violence["month"] >= start).sum()
+    result = wdq(rb, ra, bb, ba, allb - rb - bb, alla - ra - ba)
+    assert result.details["success_measure"] < 0
+    assert result.details["buffer_measure"] < 0
+    assert 0 < result.estimate <= 1
+    assert "diffusion" in result.interpretation
+    assert math.isfinite(result.details["total_net_effect"])
