@@ -6,6 +6,7 @@ National Grid (metres) and returns a new one.
 
 import logging
 
+from hotspots import _compat
 from hotspots._log import set_log_level
 from hotspots._version import __version__
 from hotspots.evaluation import (
@@ -159,3 +160,6 @@ __all__ = [
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# Module paths of release 0.1 keep importing, with a DeprecationWarning (_compat.py).
+_compat.install()

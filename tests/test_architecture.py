@@ -70,8 +70,9 @@ API_0_1 = {
     ),
 }
 
-#: Modules that every layer may use and that import no layer.
-BASE_MODULES = {"exceptions", "_validate", "_log", "_atomic", "_version"}
+#: Modules that every layer may use and that import no layer, and the aliases of
+#: 0.1 module paths (imported by the package's __init__ only).
+BASE_MODULES = {"exceptions", "_validate", "_log", "_atomic", "_version", "_compat"}
 
 
 def _contracts() -> list[dict]:
@@ -341,3 +342,30 @@ def test_cli_has_one_module_per_verb():
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
         defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
         assert len(defs) <= 3, f"{module.__name__}: one verb per module"
+
+
+def _old_paths() -> list[str]:
+    from hotspots._compat import OLD_MODULES
+
+    return sorted(OLD_MODULES)
+
+
+@pytest.mark.parametrize("old", _old_paths())
+def test_module_paths_of_release_0_1_still_import_with_a_warning(old):
+    module = importlib.import_module(old)
+    names = dir(module)
+    assert names, f"{old} forwards no names"
+    for name in names:
+        with pytest.warns(DeprecationWarning, match=old.replace(".", r"\.")):
+            value = getattr(module, name)
+        assert value is not None
+
+
+def test_importing_an_old_path_leaves_the_function_of_the_same_name():
+    for old in ("hotspots.gistar", "hotspots.kde", "hotspots.evaluate"):
+        importlib.import_module(old)
+    with pytest.warns(DeprecationWarning):
+        from hotspots.evaluate import panel  # noqa: F401
+    assert inspect.isfunction(hotspots.gistar)
+    assert inspect.isfunction(hotspots.kde)
+    assert inspect.isfunction(hotspots.evaluate)
