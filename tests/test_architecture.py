@@ -72,7 +72,15 @@ API_0_1 = {
 
 #: Modules that every layer may use and that import no layer, and the aliases of
 #: 0.1 module paths (imported by the package's __init__ only).
-BASE_MODULES = {"exceptions", "_validate", "_log", "_atomic", "_version", "_compat"}
+BASE_MODULES = {
+    "exceptions",
+    "_validate",
+    "_log",
+    "_atomic",
+    "_version",
+    "_compat",
+    "_safe",
+}
 
 
 def _contracts() -> list[dict]:
@@ -190,6 +198,7 @@ def test_layers_are_in_the_analysts_order():
         "hotspots.evaluation",
         "hotspots.target",
         "hotspots.find",
+        "hotspots.quality",
         "hotspots.synthetic",
         "hotspots.demo",
         "hotspots.io",
@@ -261,6 +270,7 @@ def _documented_names() -> set[str]:
     [
         "hotspots",
         "hotspots.io",
+        "hotspots.quality",
         "hotspots.find",
         "hotspots.target",
         "hotspots.evaluation",

@@ -1,10 +1,12 @@
-"""Command-line interface: ``hotspots ingest|find|select|evaluate|map|pack|demo``.
+"""Command line: ``hotspots ingest|quality|find|select|evaluate|map|pack|demo``.
 
 One module per verb; each parses arguments and calls the same library verbs as
 the notebooks. No statistics live here.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import click
 
@@ -17,9 +19,15 @@ from hotspots.cli._find import find
 from hotspots.cli._ingest import ingest
 from hotspots.cli._map import map_command
 from hotspots.cli._pack import pack
+from hotspots.cli._quality import quality
 from hotspots.cli._select import select
 
 __all__ = ["main", "run_demo"]
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """Show a warning to a command-line user as one plain line, not a code line."""
+    return f"Warning: {message}\n"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +38,18 @@ __all__ = ["main", "run_demo"]
 def main(quiet: bool) -> None:
     """Find and evaluate serious-violence hotspots from police.uk and force data."""
     set_log_level("WARNING" if quiet else "INFO")
+    warnings.formatwarning = _format_warning
 
 
-for _command in (ingest, find, select, evaluate, map_command, pack, demo_data, demo):
+for _command in (
+    ingest,
+    quality,
+    find,
+    select,
+    evaluate,
+    map_command,
+    pack,
+    demo_data,
+    demo,
+):
     main.add_command(_command)

@@ -9,7 +9,14 @@ import click
 
 from hotspots.io import select_crimes
 
-__all__ = ["fail", "load_crimes", "read_layer", "shown"]
+__all__ = [
+    "artefact_lines",
+    "boundary_option",
+    "fail",
+    "load_crimes",
+    "read_layer",
+    "shown",
+]
 
 
 def shown(path) -> str:
@@ -55,3 +62,34 @@ def read_layer(path: Path):
     if Path(path).suffix.lower() in {".parquet", ".geoparquet"}:
         return gpd.read_parquet(path)
     return gpd.read_file(path)
+
+
+def boundary_option(help_text: str):
+    """Make the ``--boundary`` option: a polygon file, or a police force's name."""
+    return click.option(
+        "--boundary",
+        metavar="FILE|FORCE",
+        help=f"{help_text} A polygon file (GeoJSON, GeoPackage...) or a police force's "
+        "name or slug (e.g. leicestershire) for its area.",
+    )
+
+
+def artefact_lines(meta: dict) -> list[str]:
+    """Say what a verb did with crimes at flagged map points (from its attrs)."""
+    action = meta.get("artefacts")
+    points = meta.get("flagged_points") or []
+    if action in (None, "off") or not points:
+        return []
+    done = {
+        "exclude": "left out",
+        "downweight": "weighted down",
+        "flag": "kept (flagged)",
+    }[action]
+    lines = [
+        f"Data quality: {meta.get('n_artefact_crimes', 0):,} crimes at {len(points)} "
+        f"map point(s) flagged as likely recording artefacts were {done}:"
+    ]
+    lines += [f"  - {text}" for text in points[:10]]
+    if len(points) > 10:
+        lines.append(f"  ... and {len(points) - 10} more (hotspots quality CRIMES).")
+    return lines

@@ -60,16 +60,20 @@ def run_demo(
         outputs[f"real_{key}"] = path
     outputs["summaries"]["real police.uk sample"] = str(real)
 
-    from hotspots.find._find_hotspots import find_hotspots
+    from hotspots.find import find_hotspots
+    from hotspots.quality import check_data
 
     boundary = load_lsoa()
     recent = real.crimes[real.crimes["month"] >= "2024-01-01"]
+    report = check_data(recent, quarantine=real)
+    outputs["summaries"]["data quality, real sample, 2024"] = report.summary(top=6)
     cells = find_hotspots(
         recent,
         cell_size=_DEMO_CELL_M,
         boundary=boundary,
         bandwidth=_DEMO_BANDWIDTH_M,
         progress=False,
+        quality=report,  # artefacts="flag": hot cells name their flagged points
     )
     path = out_dir / "real_leicestershire_hotspots_2024.parquet"
     with atomic_path(path) as tmp:
@@ -95,6 +99,7 @@ def run_demo(
         "(police.uk data, Open Government Licence v3.0)",
         synthetic=False,
     )
+    maps.quality_map(report.flagged_points, m=real_map, synthetic=False)
     outputs.update(
         _save_map(real_map, out_dir / "maps" / "real_leicestershire_hotspots_2024.html")
     )

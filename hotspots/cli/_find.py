@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 import hotspots
-from hotspots.cli._common import fail, load_crimes
+from hotspots.cli._common import artefact_lines, boundary_option, fail, load_crimes
 from hotspots.exceptions import HotspotsError
 from hotspots.io import read_boundary
 
@@ -58,11 +58,7 @@ from hotspots.io import read_boundary
 @click.option(
     "--seed", type=int, default=20240601, show_default=True, help="Random seed."
 )
-@click.option(
-    "--boundary",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Polygon file of the study area; cells outside are dropped.",
-)
+@boundary_option("Study area; cells outside it are dropped.")
 def find(
     crimes,
     out,
@@ -119,4 +115,14 @@ def find(
     for name, n in counts.items():
         if n:
             click.echo(f"  {n:>7,}  {name}")
+    hot = cells[cells["gi_bin"] > 0].sort_values("n", ascending=False).head(10)
+    if len(hot):
+        click.echo("Hot cells, busiest first (top police.uk locations; flags):")
+        for row in hot.itertuples():
+            flag = f"  [{row.quality_flag}]" if row.quality_flag else ""
+            click.echo(
+                f"  {row.n:>6,}  {row.top_locations or '-'}  ({row.lsoa_name}){flag}"
+            )
+    for line in artefact_lines(meta):
+        click.echo(line)
     click.echo(f"Wrote cells: {out}")

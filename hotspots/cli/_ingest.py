@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 import hotspots
-from hotspots.cli._common import fail
+from hotspots.cli._common import boundary_option, fail, shown
 from hotspots.exceptions import HotspotsError
 from hotspots.io import read_boundary
 
@@ -30,11 +30,7 @@ from hotspots.io import read_boundary
     help="Comma-separated police.uk crime types, or a definition name "
     "(serious_violence, violence, robbery).",
 )
-@click.option(
-    "--boundary",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Polygon file (GeoJSON, GeoPackage...) of the study area.",
-)
+@boundary_option("Study area; rows outside it are set aside.")
 @click.option(
     "--column-map",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -82,5 +78,11 @@ def ingest(
     except (HotspotsError, ValueError) as err:
         fail(err)
     click.echo(str(result))
+    if len(result.crimes):
+        from hotspots.cli._quality import quality_text
+        from hotspots.quality import check_data
+
+        click.echo(quality_text(check_data(result.crimes, quarantine=result), top=6))
+        click.echo(f"Full table: hotspots quality {shown(paths['crimes'])}")
     for key, path in paths.items():
         click.echo(f"Wrote {key}: {path}")

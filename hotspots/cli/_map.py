@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import fail, read_layer, shown
+from hotspots.cli._common import boundary_option, fail, read_layer, shown
 from hotspots.exceptions import HotspotsError
 from hotspots.io import read_boundary
 
@@ -68,11 +68,7 @@ _LAYER_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="Base map (an xyzservices name, e.g. Esri.WorldGrayCanvas) or 'none'. "
     "Default: OpenStreetMap, or none with --offline.",
 )
-@click.option(
-    "--boundary",
-    type=_LAYER_FILE,
-    help="Study-area polygons drawn as an outline (dissolved into one).",
-)
+@boundary_option("Study area drawn as an outline (dissolved into one).")
 @click.option("--title", help="Map title (default: from the first layer).")
 def map_command(
     inputs,

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 import hotspots
-from hotspots.cli._common import fail, load_crimes
+from hotspots.cli._common import artefact_lines, boundary_option, fail, load_crimes
 from hotspots.exceptions import HotspotsError
 from hotspots.io import read_boundary
 
@@ -55,11 +55,7 @@ from hotspots.io import read_boundary
 )
 @click.option("--bandwidth", type=float, help="KDE bandwidth in metres (--score kde).")
 @click.option("--weights", help="Column of harm weights in CRIMES (--score harm).")
-@click.option(
-    "--boundary",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Polygon file of the study area; cells outside are dropped.",
-)
+@boundary_option("Study area; cells outside it are dropped.")
 @click.option(
     "--exclude",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -134,6 +130,11 @@ def select(
             f"  {row.rank:>3}  {row.place_id}  {row.n:>6,} crimes  "
             f"{100 * row.share:5.2f}%  (cumulative {100 * row.cumulative_share:5.1f}%)"
         )
+        click.echo(f"       {row.top_locations}  ({row.lsoa_name})")
+        if row.quality_flag:
+            click.echo(f"       flag: {row.quality_flag}")
+    for line in artefact_lines(meta):
+        click.echo(line)
     click.echo(
         f"The places hold {100 * meta['share_of_crimes']:.1f}% of crimes on "
         f"{100 * meta['area_share']:.3f}% of the study area."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import replace
 
 import geopandas as gpd
@@ -12,7 +11,6 @@ import pandas as pd
 
 from hotspots._validate import check_positive, check_projected
 from hotspots.evaluation._comparison import (
-    POOR_BALANCE,
     candidate_places,
     choose_comparisons,
 )
@@ -23,8 +21,16 @@ from hotspots.evaluation._its import its
 from hotspots.evaluation._naive import naive_before_after
 from hotspots.evaluation._panel import panel, to_month
 from hotspots.evaluation._randomisation import DEFAULT_PERMUTATIONS, randomisation_test
-from hotspots.evaluation._sms import POLICEUK_CAVEATS, maryland_sms
+from hotspots.evaluation._verdict import design_verdict
 from hotspots.exceptions import SchemaError
+from hotspots.quality import (
+    QualityReport,
+    check_data,
+    describe_places,
+    handle_artefacts,
+)
+from hotspots.quality._coverage import gap_months
+from hotspots.quality._places import ArtefactAction
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -38,8 +44,6 @@ SELECTION_MONTHS = 12
 POOL_SIZE = 2000
 #: Coverage of every confidence interval.
 CI_LEVEL = 0.95
-#: A pre-period trend difference with p below this casts doubt on parallel trends.
-PRE_TREND_ALPHA = 0.05
 
 
 def _resolve_places(places: gpd.GeoDataFrame, id_column: str) -> gpd.GeoDataFrame:
@@ -78,6 +82,8 @@ def evaluate(
     id_column: str = "place_id",
     rng: int | np.random.Generator | None = None,
     progress: bool = True,
+    artefacts: ArtefactAction = "flag",
+    quality: QualityReport | None = None,
 ) -> Evaluation:
     """Evaluate a hotspot intervention with every estimator in one call.
 
@@ -111,6 +117,16 @@ def evaluate(
         Seed for the randomisation test.
     progress : bool, default True
         Show a progress bar for the permutations.
+    artefacts : {"flag", "exclude", "downweight", "off"}, default "flag"
+        What to do with crimes at map points the data-quality checks flag as
+        likely recording artefacts (:func:`hotspots.quality.check_data`): "flag"
+        keeps them and adds a caveat naming those inside the treated places
+        (patrols cannot change crimes recorded at a custody suite);
+        "exclude" leaves them out of every count; "downweight" counts each at its
+        point's neighbourhood baseline (counts are then not whole numbers); "off"
+        skips the checks.
+    quality : QualityReport, optional
+        Checks already run on these crimes; None = run them here.
 
     Returns
     -------
@@ -128,8 +144,10 @@ def evaluate(
         If ``crimes`` has no ``month`` or ``places`` no ``id_column``.
     ValueError
         If the months do not reach both sides of ``treatment_start``, a
-        selection month is outside the data, the pool is too small for
-        ``comparisons_k``, or there are fewer than 2 places.
+        selection month is outside the data, a month inside the span has no
+        crimes at all (a missing file, which would be read as zero crime), the
+        pool is too small for ``comparisons_k``, or there are fewer than 2
+        places.
 
     Notes
     -----
@@ -180,6 +198,14 @@ def evaluate(
     first = to_month(crimes["month"].min(), "crimes['month']")
     last = to_month(crimes["month"].max(), "crimes['month']")
     months = pd.date_range(first, last, freq="MS")
+    missing = gap_months(crimes["month"])
+    if missing:
+        raise ValueError(
+            f"no crimes at all in {', '.join(missing)} (inside {first:%Y-%m} to "
+            f"{last:%Y-%m}): a missing month of data, not zero crime, and every "
+            "estimator here would read it as zero. Get the missing file, or "
+            "evaluate a span on one side of the gap."
+        )
     n_pre, n_post = int((months < start).sum()), int((months >= start).sum())
     if n_pre < 2 or n_post < 2:
         raise ValueError(
@@ -209,6 +235,21 @@ def evaluate(
     else:
         size = check_positive(cell_size, "cell_size")
 
+    report = quality
+    if report is None and artefacts != "off":
+        report = check_data(crimes)
+    flagged_treated = (
+        describe_places(treated_places, crimes, report=report)
+        if report is not None
+        else treated_places.assign(quality_flag="")
+    )
+    used, weight, record = (
+        handle_artefacts(crimes, report, artefacts, verb="evaluate")
+        if report is not None
+        else (crimes, None, {"artefacts": artefacts})
+    )
+    crimes = used
+
     ring = rings(treated_places, radius=radius)
     exclude = gpd.GeoDataFrame(
         geometry=pd.concat([treated_places.geometry, ring.geometry]).to_numpy(),
@@ -224,7 +265,7 @@ def evaluate(
         geometry="geometry",
         crs=places.crs,
     )
-    counts = panel(crimes, everything, months=months)
+    counts = panel(crimes, everything, months=months, weights=weight)
     matched = choose_comparisons(counts, pre_months=selection, k=comparisons_k)
     n_treated = len(treated_places)
 
@@ -264,16 +305,17 @@ def evaluate(
     ring_union = gpd.GeoDataFrame(
         {"place_id": ["ring"]}, geometry=[ring.union_all()], crs=places.crs
     )
-    ring_counts = panel(crimes, ring_union, months=months)
+    ring_counts = panel(crimes, ring_union, months=months, weights=weight)
 
     def window(frame: pd.DataFrame, span: pd.DatetimeIndex) -> float:
         return float(frame.loc[frame["month"].isin(span), "count"].sum())
 
     crime_months = crimes["month"].dt.to_period("M").dt.to_timestamp()
+    counted = np.ones(len(crimes)) if weight is None else crimes[weight].to_numpy()
     rb, ra = window(treated_rows, before_months), window(treated_rows, after_months)
     bb, ba = window(ring_counts, before_months), window(ring_counts, after_months)
-    allb = float(crime_months.isin(before_months).sum())
-    alla = float(crime_months.isin(after_months).sum())
+    allb = float(counted[crime_months.isin(before_months).to_numpy()].sum())
+    alla = float(counted[crime_months.isin(after_months).to_numpy()].sum())
     displacement = wdq(rb, ra, bb, ba, allb - rb - bb, alla - ra - ba)
     if before_months.isin(pd.DatetimeIndex(selection)).any():
         displacement = replace(
@@ -286,48 +328,15 @@ def evaluate(
             ),
         )
 
-    # DiD needs parallel trends, not equal levels (place effects absorb levels):
-    # comparable = balanced pre-period trend and no significant pre-trend gap.
-    trend_balanced = abs(matched.balance.loc["trend", "std_diff"]) <= POOR_BALANCE
-    pre_trend_p = did_nb.details.get("pre_trend_p", math.nan)
-    parallel = not (pre_trend_p < PRE_TREND_ALPHA)
-    comparable = bool(trend_balanced and parallel)
-    sms_level, sms_reasons = maryland_sms(
-        before_after=True,
-        comparison=True,
-        comparable=comparable,
-        multiple_units=n_treated > 1 and len(matched.comparison_ids) > 1,
-        controls=True,
+    flags = flagged_treated.loc[flagged_treated["quality_flag"] != "", "quality_flag"]
+    sms_level, sms_reasons, caveats = design_verdict(
+        matched,
+        did_nb,
+        n_treated=n_treated,
+        n_pre=n_pre,
+        n_selection=len(selection),
+        flags=list(flags) if artefacts == "flag" else [],
     )
-    caveats = [*POLICEUK_CAVEATS.values(), *matched.caveats]
-    if n_pre <= len(selection):
-        caveats.append(
-            f"the {n_pre} months before the start are all selection months: places "
-            "were chosen and matched on the whole pre-period, so regression to the "
-            "mean is in every pre-period count and the DiD can be biased (on the "
-            "SYNTHETIC archive cut to 2023-2024 it gave 0.96, 95% CI 0.76 to 1.21, "
-            "for a planted 0.80); add earlier months"
-        )
-    if not comparable:
-        caveats.append(
-            "Maryland SMS level 2, not 3: the comparison places did not follow the "
-            "treated places' pre-period trend ("
-            + (
-                f"trend standardised difference "
-                f"{matched.balance.loc['trend', 'std_diff']:.2f}"
-                if not trend_balanced
-                else f"pre-trend difference p = {pre_trend_p:.3f}"
-            )
-            + "), so the DiD's parallel-trends assumption is in doubt"
-        )
-    elif abs(matched.balance.loc["level", "std_diff"]) > POOR_BALANCE:
-        caveats.append(
-            "the treated places are busier than any comparison places (level "
-            f"standardised difference {matched.balance.loc['level', 'std_diff']:.2f}):"
-            " place effects absorb the level gap and trends are balanced, but "
-            "regression to the mean can be stronger at the busiest places, so the "
-            "DiD may still overstate the effect a little"
-        )
     settings = {
         "treatment_start": start,
         "ring_radius": radius,
@@ -340,6 +349,7 @@ def evaluate(
         "pool_size": len(pool),
         "wdq_months": width,
         "months": (f"{first:%Y-%m}", f"{last:%Y-%m}"),
+        **record,
     }
     logger.info(
         "Evaluated %d places against %d comparisons (pool %d): DiD IRR %.2f, "

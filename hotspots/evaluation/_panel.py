@@ -78,6 +78,7 @@ def panel(
     *,
     months: Sequence | None = None,
     id_column: str = "place_id",
+    weights: str | None = None,
 ) -> pd.DataFrame:
     """Count crimes per place polygon per month, zeros included.
 
@@ -94,12 +95,16 @@ def panel(
         month in ``crimes`` (logged).
     id_column : str, default "place_id"
         Column of ``places`` naming each place.
+    weights : str, optional
+        Column of ``crimes`` whose sum is the count (e.g. ``artefact_weight``
+        when crimes at flagged map points are down-weighted); None counts rows.
 
     Returns
     -------
     DataFrame
-        One row per place and month: ``id_column``, ``month``, ``count`` and the
-        other non-geometry columns of ``places``, sorted by place then month.
+        One row per place and month: ``id_column``, ``month``, ``count`` (whole
+        crimes, or the sum of ``weights``) and the other non-geometry columns of
+        ``places``, sorted by place then month.
 
     Raises
     ------
@@ -157,8 +162,16 @@ def panel(
         )
     else:
         month_index = _months(months)
+    if weights is not None and weights not in crimes.columns:
+        raise SchemaError(
+            f"crimes have no {weights!r} column of weights; columns present: "
+            f"{list(crimes.columns)}."
+        )
     points = gpd.GeoDataFrame(
-        {"month": crimes["month"].dt.to_period("M").dt.to_timestamp().to_numpy()},
+        {
+            "month": crimes["month"].dt.to_period("M").dt.to_timestamp().to_numpy(),
+            "_w": 1.0 if weights is None else crimes[weights].to_numpy(dtype=float),
+        },
         geometry=crimes.geometry.to_numpy(),
         crs=crimes.crs,
     )
@@ -171,11 +184,12 @@ def panel(
     joined = gpd.sjoin(points, polys, how="inner", predicate="intersects")
     joined = joined.sort_values("_order", kind="stable")
     joined = joined[~joined.index.duplicated(keep="first")]
-    counts = joined.groupby([id_column, "month"]).size()
+    counts = joined.groupby([id_column, "month"])["_w"].sum()
     full = pd.MultiIndex.from_product(
         [places[id_column].to_numpy(), month_index], names=[id_column, "month"]
     )
     out = counts.reindex(full, fill_value=0).rename("count").reset_index()
-    out["count"] = out["count"].astype(np.int64)
+    if weights is None:
+        out["count"] = out["count"].round().astype(np.int64)
     extra = pd.DataFrame(places.drop(columns=places.geometry.name))
     return out.merge(extra, on=id_column, how="left", validate="many_to_one")

@@ -7,6 +7,7 @@ hot spots over periods. Every verb takes points in a projected CRS in metres and
 returns a new GeoDataFrame of cells.
 """
 
+from hotspots.find._cell_size import CELL_SIZE_RULES, PATROL_CELL_SIZE, stray_points
 from hotspots.find._classify import CLASSIFY_CATEGORIES, classify_hotspots
 from hotspots.find._cube import space_time_cube
 from hotspots.find._emerging import EMERGING_PATTERNS, emerging
@@ -18,9 +19,11 @@ from hotspots.find._kde import auto_bandwidth, dual_kde, kde
 from hotspots.find._mann_kendall import MannKendall, mann_kendall
 
 __all__ = [
+    "CELL_SIZE_RULES",
     "CLASSIFY_CATEGORIES",
     "EMERGING_PATTERNS",
     "HOTSPOT_CLASSES",
+    "PATROL_CELL_SIZE",
     "HarmTable",
     "MannKendall",
     "auto_bandwidth",
@@ -38,4 +41,5 @@ __all__ = [
     "make_grid",
     "mann_kendall",
     "space_time_cube",
+    "stray_points",
 ]

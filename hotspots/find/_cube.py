@@ -24,6 +24,7 @@ from hotspots.exceptions import CRSError, HotspotsWarning, SchemaError
 from hotspots.find._gistar import benjamini_hochberg, gistar_arrays
 from hotspots.find._grid import Shape, assign_cells, make_grid
 from hotspots.find._weights import Neighbours, spatial_weights
+from hotspots.quality._coverage import gap_months
 
 __all__ = ["space_time_cube", "space_time_weights"]
 
@@ -105,6 +106,15 @@ def build_cube(
             f"{sorted(points.geometry.geom_type.unique())}. Use .centroid for polygons."
         )
     months = month_numbers(points, time_column)
+    missing = gap_months(points[time_column])
+    if missing:
+        raise ValueError(
+            f"no crimes at all in {len(missing)} month(s) inside the span "
+            f"({', '.join(missing[:6])}): with this many crimes a month that is a "
+            "missing file, not zero crime, and a space-time cube would read it as "
+            "zero. Analyse a span without the gap (filter the months), or get the "
+            "missing file."
+        )
     if grid is None:
         grid = make_grid(points, cell_size=cell_size, shape=shape, boundary=boundary)
     elif grid.crs != points.crs:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from typing import Literal
 
 import geopandas as gpd
@@ -15,83 +16,43 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots._validate import check_positive, check_projected, check_weights
-from hotspots.exceptions import CRSError
+from hotspots._validate import check_projected, check_weights
+from hotspots.exceptions import CRSError, HotspotsWarning
+from hotspots.find._cell_size import (
+    CELL_SIZE_RULES,
+    PATROL_CELL_SIZE,
+    auto_cell_size,
+    resolve_cell_size,
+    stray_points,
+)
 
 __all__ = [
+    "CELL_SIZE_RULES",
+    "PATROL_CELL_SIZE",
     "assign_cells",
     "auto_cell_size",
     "cell_centres",
     "count_points",
     "make_grid",
+    "stray_points",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: sfhotspot's rule: at least this many cells across the shorter side of the extent ...
-_CELLS_ON_SHORT_SIDE = 50
-#: ... with the size rounded down to a multiple of this many metres.
-_ROUND_TO_M = 100
-_SQRT3 = math.sqrt(3.0)
 #: Refuse grids larger than this (memory): usually a sign of stray far-away points.
 _MAX_CELLS = 5_000_000
 
 Shape = Literal["square", "hex"]
-
-
-def auto_cell_size(bounds: tuple[float, float, float, float]) -> float:
-    """Return sfhotspot's automatic cell size for an extent, in metres.
-
-    ``side = min(width, height)``; the size is ``side / 50`` rounded down to a multiple
-    of 100 m, or ``side / 50`` unrounded when that would round to zero (extents under
-    5 km) (:doc:`/docs/methods/grid`; sfhotspot ``set_cell_size``).
-
-    Parameters
-    ----------
-    bounds : tuple of float
-        ``(minx, miny, maxx, maxy)`` in metres.
-
-    Raises
-    ------
-    ValueError
-        If the extent has no width or height (e.g. all points in one place).
-
-    Examples
-    --------
-    >>> auto_cell_size((0, 0, 23_700, 31_000))
-    400.0
-    >>> auto_cell_size((0, 0, 4_000, 9_000))
-    80.0
-    """
-    minx, miny, maxx, maxy = bounds
-    side = min(maxx - minx, maxy - miny)
-    if not np.isfinite(side) or side <= 0:
-        raise ValueError(
-            "cannot choose a cell size automatically: the points have no extent in "
-            f"one direction (bounds {bounds}). Pass cell_size= in metres."
-        )
-    steps = math.floor(side / _CELLS_ON_SHORT_SIDE / _ROUND_TO_M)
-    if steps > 0:
-        return float(steps * _ROUND_TO_M)
-    return float(side / _CELLS_ON_SHORT_SIDE)
-
-
-def _resolve_cell_size(cell_size, bounds) -> tuple[float, bool]:
-    if cell_size is None:
-        size = auto_cell_size(bounds)
-        logger.info(
-            "Cell size set automatically to %s m (at least %d cells across the "
-            "shorter side of the extent). Pass cell_size= to override.",
-            f"{size:,.0f}" if size >= 10 else f"{size:.3g}",
-            _CELLS_ON_SHORT_SIDE,
-        )
-        return size, True
-    return check_positive(cell_size, "cell_size"), False
+_SQRT3 = math.sqrt(3.0)
 
 
 def _boundary_geometry(boundary, crs):
     if boundary is None:
         return None
+    if isinstance(boundary, str):
+        from hotspots.io import force_area  # a force's name or slug: its area
+
+        boundary = force_area(boundary)
     if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
         if boundary.crs is None or crs is None:
             raise CRSError(
@@ -119,24 +80,28 @@ def make_grid(
     points : GeoDataFrame, optional
         Points in a projected CRS in metres; the grid covers their extent when no
         ``boundary`` is given.
-    cell_size : float, optional
+    cell_size : float or {"patrol", "sfhotspot"}, optional
         Metres: the side of a square, or the distance between the flat sides of a
-        hexagon (= the distance between neighbouring centres). None chooses
-        :func:`auto_cell_size` from the extent and logs the choice.
+        hexagon (= the distance between neighbouring centres). None (or
+        "patrol") chooses 150 m micro-places, "sfhotspot" sfhotspot's rule (see
+        :func:`auto_cell_size`); the choice is logged and recorded.
     shape : {"square", "hex"}, default "square"
         Cell shape. Hexagons are pointy-topped, in rows offset by half a cell.
-    boundary : GeoDataFrame, GeoSeries or shapely geometry, optional
+    boundary : GeoDataFrame, GeoSeries, shapely geometry or str, optional
         Study area. The grid covers its extent and cells that do not overlap it
         (including cells that only touch its edge) are dropped. A bare shapely
-        geometry must be in the points' CRS.
+        geometry must be in the points' CRS; a string names a police force
+        ("leicestershire", "Leicestershire Police") whose area is used. Without
+        a boundary the grid covers the points, except strays far outside the rest
+        (:func:`stray_points`), which are left out with a warning.
 
     Returns
     -------
     GeoDataFrame
         Columns ``cell_id`` (0..n-1), ``row``, ``col`` (integer cell coordinates;
         for hexagons, odd rows are shifted right by half a cell) and ``geometry``.
-        ``attrs["hotspots"]`` records ``cell_size``, ``cell_size_auto``, ``shape``
-        and the grid ``origin``.
+        ``attrs["hotspots"]`` records ``cell_size``, ``cell_size_auto``,
+        ``cell_size_rule``, ``shape``, the grid ``origin`` and ``n_strays``.
 
     Raises
     ------
@@ -153,6 +118,10 @@ def make_grid(
     """
     if points is None and boundary is None:
         raise ValueError("make_grid needs points or a boundary to cover.")
+    if isinstance(boundary, str):
+        from hotspots.io import force_area  # a force's name or slug: its area
+
+        boundary = force_area(boundary)
     crs = points.crs if points is not None else getattr(boundary, "crs", None)
     if points is not None:
         check_projected(points, "points")
@@ -161,13 +130,32 @@ def make_grid(
     if shape not in ("square", "hex"):
         raise ValueError(f"shape must be 'square' or 'hex'; got {shape!r}")
     area = _boundary_geometry(boundary, crs)
+    n_strays = 0
     if area is not None:
         bounds = tuple(shapely.bounds(area))
-    else:
+    if area is None:
         if len(points) == 0:  # type: ignore[arg-type]
             raise ValueError("points is empty: there is nothing to put a grid over.")
-        bounds = tuple(points.total_bounds)  # type: ignore[union-attr]
-    size, auto = _resolve_cell_size(cell_size, bounds)
+        x = points.geometry.x.to_numpy()  # type: ignore[union-attr]
+        y = points.geometry.y.to_numpy()  # type: ignore[union-attr]
+        strays = stray_points(x, y)
+        n_strays = int(strays.sum())
+        if n_strays:
+            keep = ~strays
+            bounds = (x[keep].min(), y[keep].min(), x[keep].max(), y[keep].max())
+            far = np.flatnonzero(strays)[:3]
+            examples = ", ".join(f"({x[i]:.0f}, {y[i]:.0f})" for i in far)
+            warnings.warn(
+                f"{n_strays} of {len(x):,} points lie far outside where the rest are "
+                f"(e.g. {examples}); the grid covers the rest and leaves them out. "
+                "Pass boundary= (a polygon, or a force name such as "
+                "boundary='leicestershire') to set the study area.",
+                HotspotsWarning,
+                stacklevel=3,
+            )
+        else:
+            bounds = tuple(points.total_bounds)  # type: ignore[union-attr]
+    size, auto, rule = resolve_cell_size(cell_size, bounds)
     minx, miny, maxx, maxy = bounds
     # Anchor the origin on multiples of the cell size, so grids of the same size align.
     x0 = math.floor(minx / size) * size
@@ -203,8 +191,10 @@ def make_grid(
     grid.attrs["hotspots"] = {
         "cell_size": size,
         "cell_size_auto": auto,
+        "cell_size_rule": rule,
         "shape": shape,
         "origin": (x0, y0),
+        "n_strays": n_strays,
     }
     return grid
 

@@ -125,8 +125,8 @@ def kde(
     bandwidth : float, optional
         Metres: the search radius of the quartic kernel, or the standard deviation
         of the Gaussian. None uses :func:`auto_bandwidth` (Esri's 2-D Silverman
-        rule) and logs the choice. Operational values for street-level violence are
-        typically 100-400 m.
+        rule), raised to the cell size when it is smaller, and logs the choice.
+        Operational values for street-level violence are typically 100-400 m.
     bandwidth_adjust : float, default 1
         Multiplier applied to the (automatic or given) bandwidth.
     kernel : {"quartic", "gaussian"}, default "quartic"
@@ -201,11 +201,21 @@ def kde(
     size = meta.get("cell_size") or float(np.sqrt(grid.area.median()))
     if bandwidth is None:
         h = auto_bandwidth(px, py, w)
-        logger.info(
-            "Bandwidth set automatically to %.0f m (Esri's 2-D Silverman rule). "
-            "Pass bandwidth= to override.",
-            h,
-        )
+        if h < size:
+            logger.info(
+                "Bandwidth set automatically to the cell size, %.0f m (Esri's 2-D "
+                "Silverman rule gives %.0f m, smaller than a cell). Pass bandwidth= "
+                "to override.",
+                size,
+                h,
+            )
+            h = float(size)
+        else:
+            logger.info(
+                "Bandwidth set automatically to %.0f m (Esri's 2-D Silverman rule; "
+                "never below the cell size). Pass bandwidth= to override.",
+                h,
+            )
         auto = True
     else:
         h = check_positive(bandwidth, "bandwidth")

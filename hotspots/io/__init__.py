@@ -4,9 +4,15 @@ Every reader accounts for every row: ``rows_read == len(crimes) + len(quarantine
 and each row set aside carries a reason code (:data:`REASONS`). Crimes come back in
 British National Grid (EPSG:27700, metres) with the columns of
 :data:`OUTPUT_COLUMNS`. Named crime selections (:data:`DEFINITIONS`, such as
-serious violence) are applied with :func:`select_crimes`.
+serious violence) are applied with :func:`select_crimes`. Every police.uk force is
+known by slug and by name (:data:`FORCES`, :func:`resolve_force`), every crime-type
+name police.uk has used is mapped to today's categories
+(:data:`CRIME_TYPE_HISTORY`), and the force areas of England and Wales are shipped
+(:func:`force_area`, :func:`outside_force_area`).
 """
 
+from hotspots.io import _areas, _crime_types, _forces
+from hotspots.io._areas import force_area, outside_force_area
 from hotspots.io._boundary import read_boundary
 from hotspots.io._definitions import (
     DEFINITIONS,
@@ -15,24 +21,54 @@ from hotspots.io._definitions import (
     select_crimes,
 )
 from hotspots.io._force import read_force_extract
+from hotspots.io._forces import resolve_force
 from hotspots.io._policeuk import read_policeuk
 from hotspots.io._quarantine import REASONS, Quarantine
-from hotspots.io._result import IngestResult
+from hotspots.io._result import IngestResult, SkippedFile
 from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS, POLICEUK_COLUMNS
+
+#: Every force police.uk publishes street-level crime for (45 rows: the 43 territorial
+#: forces of England and Wales, British Transport Police ``btp`` and the Police Service
+#: of Northern Ireland ``northern-ireland``). Columns: ``slug`` (archive file slug and
+#: data.police.uk API id), ``name`` (as in ``Reported by``/``Falls within``),
+#: ``area_name`` (Home Office police force area; blank for BTP and PSNI), ``country``,
+#: ``has_area`` (False for BTP), ``outline_shipped`` (:func:`force_area` has it),
+#: ``aliases``. Read-only in effect: the readers use their own copy. Sources:
+#: ``hotspots/data/README.md``.
+FORCES = _forces.FORCES
+
+#: Every crime-type name police.uk has used (today's 14 and the two retired in May
+#: 2013), with the category the readers file it under: ``name``, ``category``,
+#: ``status`` (``current``, ``renamed``, ``split``), ``first_month``, ``last_month``,
+#: ``became``, ``source`` (per row) and ``note``. "Violent crime" is read as "Violence
+#: and sexual offences"; "Public disorder and weapons" (split) as "Public order", with
+#: a warning. Read-only in effect. Sources: ``hotspots/data/README.md``.
+CRIME_TYPE_HISTORY = _crime_types.CRIME_TYPE_HISTORY
+
+#: Kilometres: the readers report kept rows lying further than this outside the area
+#: of their force (``IngestResult.far_outside``, ``by_force()``, ``str(result)``).
+FAR_OUTSIDE_KM = _areas.FAR_OUTSIDE_KM
 
 __all__ = [
     "BNG",
     "CRIME_TYPES",
+    "CRIME_TYPE_HISTORY",
     "DEFINITIONS",
+    "FAR_OUTSIDE_KM",
+    "FORCES",
     "OUTPUT_COLUMNS",
     "POLICEUK_COLUMNS",
     "REASONS",
     "CrimeDefinition",
     "IngestResult",
     "Quarantine",
+    "SkippedFile",
+    "force_area",
     "offence_codes",
+    "outside_force_area",
     "read_boundary",
     "read_force_extract",
     "read_policeuk",
+    "resolve_force",
     "select_crimes",
 ]

@@ -11,9 +11,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hotspots.exceptions import CRSError
+from hotspots.io._areas import FAR_OUTSIDE_KM, far_outside_by_force, force_polygon
 from hotspots.io._checks import RowReasons
+from hotspots.io._forces import lookup_force
 from hotspots.io._quarantine import REASONS, Quarantine
-from hotspots.io._result import IngestResult
+from hotspots.io._result import RESPELLED_COLUMNS, IngestResult, SkippedFile
 from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS
 
 __all__ = ["as_boundary", "assemble", "months_from_text", "normalise_months"]
@@ -51,9 +53,22 @@ def months_from_text(month_text) -> tuple[np.ndarray, np.ndarray]:
 
 
 def as_boundary(boundary):
-    """Return ``boundary`` as one shapely geometry in EPSG:27700 (or None)."""
+    """Return ``boundary`` as one shapely geometry in EPSG:27700 (or None).
+
+    ``boundary`` may be a GeoDataFrame/GeoSeries (reprojected and dissolved), a
+    shapely geometry already in EPSG:27700, or the name or slug of a police force
+    of England and Wales (its area, :func:`hotspots.io.force_area`).
+    """
     if boundary is None:
         return None
+    if isinstance(boundary, str):
+        if lookup_force(boundary) is None:
+            raise ValueError(
+                f"boundary={boundary!r} is text but names no police force. Pass a "
+                "force's slug or name (e.g. 'leicestershire'), a GeoDataFrame, or "
+                "read a file first: boundary=hotspots.read_boundary(path)."
+            )
+        return force_polygon(boundary)
     if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
         if boundary.crs is None:
             raise CRSError(
@@ -84,10 +99,11 @@ def assemble(
     x: np.ndarray,
     y: np.ndarray,
     month_text: np.ndarray,
-    skipped: list[str],
+    skipped: list[SkippedFile],
     extra: dict[str, np.ndarray] | None = None,
     raw_table: pa.Table | None = None,
     force_categorical: pd.Categorical | None = None,
+    respelled: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Build the :class:`IngestResult` from checked columns (see readers)."""
     keep = reasons.ok
@@ -161,10 +177,15 @@ def assemble(
             "rows_read": [t.table.num_rows + len(t.bad_rows) for t in tables],
         }
     )
+    if respelled is None:
+        respelled = pd.DataFrame(columns=list(RESPELLED_COLUMNS))
     return IngestResult(
         crimes=crimes,
         quarantine=Quarantine(quarantine),
         rows_read=int(sources["rows_read"].sum()),
         sources=sources,
         skipped_files=tuple(skipped),
+        far_outside=far_outside_by_force(crimes, km=FAR_OUTSIDE_KM),
+        far_outside_km=FAR_OUTSIDE_KM,
+        respelled=respelled.reset_index(drop=True),
     )

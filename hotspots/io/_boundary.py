@@ -1,4 +1,4 @@
-"""Read a study-area boundary (GeoJSON, GeoPackage, shapefile; gzip allowed)."""
+"""Read a study-area boundary from a file, or name a police force to use its area."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 import geopandas as gpd
 
 from hotspots.exceptions import CRSError, InputFileError
+from hotspots.io._areas import force_area
+from hotspots.io._forces import lookup_force
 from hotspots.io._schema import BNG
 
 __all__ = ["read_boundary"]
@@ -21,7 +23,10 @@ def read_boundary(path: str | Path) -> gpd.GeoDataFrame:
     ----------
     path : str or Path
         Any vector file GDAL reads (GeoJSON, GeoPackage, shapefile...); a
-        ``.gz``-compressed file is decompressed in memory.
+        ``.gz``-compressed file is decompressed in memory. Or, when no such file
+        exists, the slug or name of a police force of England and Wales
+        (``"leicestershire"``, ``"Leicestershire Police"``): its force area, as
+        :func:`hotspots.io.force_area` returns it.
 
     Returns
     -------
@@ -31,19 +36,32 @@ def read_boundary(path: str | Path) -> gpd.GeoDataFrame:
     Raises
     ------
     InputFileError
-        If the file is missing, unreadable, empty or holds no polygons.
+        If the file is missing (and the text names no force), unreadable, empty or
+        holds no polygons.
     CRSError
         If the file has no CRS.
+    ValueError
+        If the text names a force without a shipped area (British Transport
+        Police, Police Service of Northern Ireland).
 
     Examples
     --------
     >>> from hotspots.demo import lsoa_path
     >>> len(read_boundary(lsoa_path()))
     611
+    >>> read_boundary("leicestershire")["name"].iloc[0]
+    'Leicestershire Police'
     """
+    text = str(path)
     path = Path(path)
     if not path.exists():
-        raise InputFileError(f"{path}: no such boundary file. Check the path.")
+        if lookup_force(text) is not None:
+            return force_area(text)
+        raise InputFileError(
+            f"{path}: no such boundary file, and not the name of a police force. "
+            "Check the path, or pass a force's slug or name (e.g. 'leicestershire'; "
+            "see hotspots.io.FORCES)."
+        )
     try:
         data = path.read_bytes()
         source = io.BytesIO(gzip.decompress(data)) if data[:2] == b"\x1f\x8b" else path

@@ -30,6 +30,16 @@ _CODES = list(REASONS)
 _NUMBER_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 # British National Grid false-origin box, metres (OS: 0-700 km E, 0-1300 km N).
 _BNG_BOX = (0.0, 0.0, 700_000.0, 1_300_000.0)
+#: Values that records systems write when a crime was never located: 0 (the
+#: National Grid's false origin, or the Equator), -1 and runs of nines.
+PLACEHOLDER_VALUES = np.array(
+    [
+        0.0,
+        -1.0,
+        *(float("9" * n) for n in range(1, 8)),
+        *(-float("9" * n) for n in range(1, 8)),
+    ]
+)
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 _TO_WGS84 = Transformer.from_crs(BNG, WGS84, always_xy=True)
 
@@ -138,8 +148,8 @@ def check_coordinates(
     Parameters
     ----------
     reasons : RowReasons
-        Updated in place: ``no_coordinates``, ``bad_coordinates``, ``outside_uk``,
-        ``outside_boundary``.
+        Updated in place: ``no_coordinates``, ``bad_coordinates``,
+        ``placeholder_coordinates``, ``outside_uk``, ``outside_boundary``.
     first, second : pyarrow arrays of text
         Longitude and latitude (``kind="lonlat"``, WGS84 degrees) or easting and
         northing (``kind="bng"``, EPSG:27700 metres).
@@ -152,6 +162,7 @@ def check_coordinates(
     reasons.mark(~(a_num & b_num), "bad_coordinates")
     finite = np.isfinite(a) & np.isfinite(b)
     reasons.mark(~finite, "bad_coordinates", "not a finite number")
+    _check_placeholders(reasons, a, b, kind=kind)
     if kind == "lonlat":
         lon, lat = a, b
         x, y = _TO_BNG.transform(lon, lat)
@@ -197,6 +208,23 @@ def check_coordinates(
         outside[ok] = ~shapely.contains_xy(boundary, x[ok], y[ok])
         reasons.mark(outside, "outside_boundary")
     return lon, lat, x, y
+
+
+def _check_placeholders(reasons: RowReasons, a, b, *, kind: str) -> None:
+    """Set aside (0, 0) and other placeholder pairs (see :data:`PLACEHOLDER_VALUES`).
+
+    In eastings/northings either value being a placeholder marks the row (no place
+    in Great Britain has easting or northing exactly 0). In longitude/latitude only
+    the latitude counts, which catches (0, 0): longitude 0 (Greenwich) and -1 (the
+    East Midlands) are real places.
+    """
+    a_ph, b_ph = np.isin(a, PLACEHOLDER_VALUES), np.isin(b, PLACEHOLDER_VALUES)
+    hit = (a_ph | b_ph) if kind == "bng" else b_ph
+    reasons.mark(
+        hit,
+        "placeholder_coordinates",
+        lambda rows: [f"({x:g}, {y:g})" for x, y in zip(a[rows], b[rows], strict=True)],
+    )
 
 
 def check_duplicates(reasons: RowReasons, force, crime_id) -> None:

@@ -14,8 +14,10 @@ import yaml
 from hotspots.exceptions import SchemaError
 from hotspots.io._assemble import as_boundary, assemble, normalise_months
 from hotspots.io._checks import RowReasons, check_coordinates, check_duplicates, to_text
+from hotspots.io._crime_types import crime_type_codes, report_old_names
 from hotspots.io._csv import parse_csv_bytes
-from hotspots.io._result import IngestResult
+from hotspots.io._diagnose import warn_whole_file_failures
+from hotspots.io._result import RESPELLED_COLUMNS, IngestResult
 from hotspots.io._schema import CRIME_TYPES, POLICEUK_RENAME
 
 __all__ = ["read_force_extract"]
@@ -115,8 +117,9 @@ def read_force_extract(
     start, end : str, optional
         First and last month to keep, ``"YYYY-MM"``; other rows are quarantined as
         ``month_out_of_range``.
-    boundary : shapely geometry, GeoSeries or GeoDataFrame, optional
-        Study area; rows outside are quarantined as ``outside_boundary``.
+    boundary : shapely geometry, GeoSeries, GeoDataFrame or str, optional
+        Study area; rows outside are quarantined as ``outside_boundary``. A string
+        names a police force of England and Wales (``"leicestershire"``).
 
     Returns
     -------
@@ -125,12 +128,20 @@ def read_force_extract(
         ``offence_code``; ``crime_type`` is the police.uk category of the offence
         code (``hotspots.io.offence_codes``), so police.uk and force data
         can be compared. Same quarantine rules, plus ``unparseable_date`` and
-        ``unknown_offence_code``.
+        ``unknown_offence_code``; rows at placeholder coordinates (easting or
+        northing 0, -1 or a run of nines; latitude 0) are set aside as
+        ``placeholder_coordinates``.
 
     Raises
     ------
     SchemaError
         The column map is incomplete or names a column the extract does not have.
+
+    Warns
+    -----
+    HotspotsWarning
+        When more than half the rows fail one check (naming the check, a sample
+        value and the likely cause, e.g. a date format to pass as ``date_format``).
 
     Examples
     --------
@@ -180,6 +191,8 @@ def read_force_extract(
     month_text = dates.dt.strftime("%Y-%m").fillna("").to_numpy(dtype=object)
 
     offence = col("offence_code").to_numpy(zero_copy_only=False)
+    extra = {"date": dates.to_numpy(dtype="datetime64[ns]"), "offence_code": offence}
+    respelled = None
     if "offence_code" in mapping:
         table_codes = offence_codes()
         categories = dict(
@@ -192,10 +205,23 @@ def read_force_extract(
         type_names = np.array([categories.get(c) for c in offence], dtype=object)
         reasons.mark(pd.isna(type_names), "unknown_offence_code")
     else:
-        lookup = {t.lower(): t for t in CRIME_TYPES}
         texts = col("crime_type").to_numpy(zero_copy_only=False)
-        type_names = np.array([lookup.get(t.lower()) for t in texts], dtype=object)
+        values, text_code = np.unique(texts.astype(str), return_inverse=True)
+        type_codes, old_types = crime_type_codes(list(values))
+        type_names = np.array(
+            [CRIME_TYPES[i] if i >= 0 else None for i in type_codes], dtype=object
+        )[text_code]
         reasons.mark(pd.isna(type_names), "unknown_crime_type")
+        counts = np.bincount(text_code, minlength=len(values))
+        respelled = pd.DataFrame(
+            [
+                ("Crime type", r.published, r.read_as, r.status, int(counts[r.value]))
+                for r in old_types.itertuples()
+            ],
+            columns=list(RESPELLED_COLUMNS),
+        )
+        if len(old_types):
+            extra["crime_type_published"] = texts
     type_index = np.array(
         [CRIME_TYPES.index(t) if isinstance(t, str) else -1 for t in type_names]
     )
@@ -243,10 +269,37 @@ def read_force_extract(
         y=y,
         month_text=month_text,
         skipped=[],
-        extra={"date": dates.to_numpy(dtype="datetime64[ns]"), "offence_code": offence},
+        extra=extra,
         raw_table=table,
+        respelled=respelled,
     )
     logger.info(
         "%s: kept %d of %d rows.", path.name, len(result.crimes), result.rows_read
     )
+    report_old_names(
+        result.respelled,
+        {name: [path.name] for name in result.respelled["published"]},
+        stacklevel=2,
+    )
+    warn_whole_file_failures(
+        result, columns=_sample_columns(mapping, kind), stacklevel=2
+    )
     return result
+
+
+def _sample_columns(mapping: dict, kind: str) -> dict[str, tuple[str, ...]]:
+    """Raw columns of the extract to quote when most rows fail a check."""
+    xy = ("easting", "northing") if kind == "bng" else ("longitude", "latitude")
+    coords = tuple(mapping[f] for f in xy)
+    return {
+        "unparseable_date": (mapping["date"],),
+        "unknown_offence_code": (mapping.get("offence_code", ""),),
+        "unknown_crime_type": (mapping.get("crime_type", ""),),
+        "no_coordinates": coords,
+        "bad_coordinates": coords,
+        "placeholder_coordinates": coords,
+        "outside_uk": coords,
+        "outside_boundary": coords,
+        "duplicate_crime_id": (mapping.get("crime_id", ""),),
+        "malformed_row": ("raw_text",),
+    }

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from hotspots.exceptions import InputFileError
-from hotspots.io._assemble import (
-    as_boundary,
-    assemble,
-    normalise_months,
-)
+from hotspots.io._archive import open_sources, warn_unexpected_names
+from hotspots.io._assemble import as_boundary, assemble, normalise_months
 from hotspots.io._checks import (
     RowReasons,
     categorical,
@@ -24,8 +20,12 @@ from hotspots.io._checks import (
     check_duplicates,
     coded,
 )
+from hotspots.io._crime_types import crime_type_codes, report_old_names
 from hotspots.io._csv import RawTable, parse_csv_bytes
-from hotspots.io._result import IngestResult
+from hotspots.io._diagnose import warn_whole_file_failures
+from hotspots.io._forces import lookup_force, resolve_force
+from hotspots.io._months import parse_months
+from hotspots.io._result import RESPELLED_COLUMNS, IngestResult, SkippedFile
 from hotspots.io._schema import (
     CRIME_TYPES,
     POLICEUK_COLUMNS,
@@ -37,76 +37,45 @@ __all__ = ["force_matches", "read_policeuk"]
 
 logger = logging.getLogger(__name__)
 
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# `YYYY-MM/YYYY-MM-<force>-street.csv` inside a bulk archive (folder or ZIP).
-_STREET_RE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
-_FORCE_WORDS = re.compile(r"\b(police|constabulary|service|the)\b")
+#: Raw columns quoted as the sample value when most of a file fails a check.
+_SAMPLE_COLUMNS = {
+    "unparseable_month": ("Month",),
+    "unknown_crime_type": ("Crime type",),
+    "no_coordinates": ("Longitude", "Latitude"),
+    "bad_coordinates": ("Longitude", "Latitude"),
+    "placeholder_coordinates": ("Longitude", "Latitude"),
+    "outside_uk": ("Longitude", "Latitude"),
+    "outside_boundary": ("Longitude", "Latitude"),
+    "duplicate_crime_id": ("Crime ID",),
+    "malformed_row": ("raw_text",),
+}
 
 
-def _force_key(name: str) -> str:
-    key = _FORCE_WORDS.sub(" ", name.lower().replace("-", " "))
-    return " ".join(key.replace("&", "and").split())
+class _Wanted:
+    """The forces asked for, as slugs; ``text in wanted`` resolves ``text`` first."""
+
+    def __init__(self, forces: Iterable[str]) -> None:
+        if isinstance(forces, str):
+            forces = [forces]
+        self.slugs = {resolve_force(f) for f in forces}
+
+    def __contains__(self, text: str) -> bool:
+        return lookup_force(text) in self.slugs
 
 
 def force_matches(wanted: Iterable[str], name: str) -> bool:
-    """Return True if force ``name`` is one of ``wanted``.
+    """Return True if force ``name`` (slug, published or area name) is in ``wanted``.
 
-    Names compare without case, hyphens and the words "police", "constabulary" and
-    "service", so ``"leicestershire"`` (the archive's file slug) matches
-    ``"Leicestershire Police"`` (the ``Falls within`` value).
+    Both sides are resolved with :func:`hotspots.io.resolve_force`, so
+    ``"leicestershire"`` (the archive slug) matches ``"Leicestershire Police"`` (the
+    ``Falls within`` value) and ``"btp"`` matches ``"British Transport Police"``.
+
+    Raises
+    ------
+    ValueError
+        If a name in ``wanted`` is not a police.uk force.
     """
-    key = _force_key(name)
-    return any(_force_key(w) == key for w in wanted)
-
-
-def _iter_sources(path: Path) -> Iterator[tuple[str, str | None, str | None, object]]:
-    """Yield (source name, month, force slug, loader) for each street-level file."""
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if _STREET_RE.search(p.as_posix()))
-        if not files:
-            listing = sorted(p.name for p in path.iterdir())[:10]
-            raise InputFileError(
-                f"{path}: no police.uk street-level files "
-                f"('YYYY-MM/YYYY-MM-<force>-street.csv') in this folder. Found: "
-                f"{listing}. Pass a single CSV path to read one file."
-            )
-        for file in files:
-            month, slug = _STREET_RE.search(file.as_posix()).groups()  # type: ignore[union-attr]
-            yield (
-                f"{path.name}/{file.relative_to(path).as_posix()}",
-                month,
-                slug,
-                file.read_bytes,
-            )
-        return
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file or folder. Check the path.")
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            members = sorted(
-                m
-                for m in archive.namelist()
-                if _STREET_RE.search(m) and not m.endswith("/")
-            )
-            if not members:
-                raise InputFileError(
-                    f"{path.name}: the ZIP holds no street-level files "
-                    f"('YYYY-MM/YYYY-MM-<force>-street.csv'); it has "
-                    f"{archive.namelist()[:10]}. Download the 'street' files from "
-                    "police.uk, or extract a CSV and pass its path."
-                )
-            for member in members:
-                month, slug = _STREET_RE.search(member).groups()  # type: ignore[union-attr]
-                yield (
-                    f"{path.name}!{member}",
-                    month,
-                    slug,
-                    lambda m=member: archive.read(m),
-                )
-        return
-    match = _STREET_RE.search(path.name)
-    month, slug = match.groups() if match else (None, None)
-    yield path.name, month, slug, path.read_bytes
+    return name in _Wanted(wanted)
 
 
 def read_policeuk(
@@ -127,10 +96,11 @@ def read_policeuk(
         police.uk bulk archive (``YYYY-MM/YYYY-MM-<force>-street.csv``), or the
         archive's ZIP as downloaded (read in memory, never unpacked to disk).
     forces : iterable of str, optional
-        Keep only these forces, by name (``"Leicestershire Police"``) or archive
-        slug (``"leicestershire"``). None keeps all. Archive files of other forces
-        are not opened; rows of other forces in opened files are quarantined as
-        ``force_not_requested``.
+        Keep only these forces, by archive slug (``"leicestershire"``, ``"btp"``,
+        ``"northern-ireland"``), published name (``"British Transport Police"``) or
+        area name, as :func:`hotspots.io.resolve_force` reads them. None keeps all.
+        Archive files of other forces are not opened; rows of other forces in opened
+        files are quarantined as ``force_not_requested``.
     start, end : str, optional
         First and last month to keep, ``"YYYY-MM"``, inclusive. Archive files
         outside the range are not opened; rows outside it are quarantined as
@@ -139,10 +109,12 @@ def read_policeuk(
         police.uk crime types to keep (any case), or the name of a definition in
         :data:`hotspots.DEFINITIONS` such as ``"serious_violence"``.
         None keeps all 14.
-    boundary : shapely geometry, GeoSeries or GeoDataFrame, optional
+    boundary : shapely geometry, GeoSeries, GeoDataFrame or str, optional
         Study area; rows outside it are quarantined as ``outside_boundary``. A
         GeoSeries/GeoDataFrame is reprojected to EPSG:27700 and dissolved; a bare
-        shapely geometry must already be in EPSG:27700 metres.
+        shapely geometry must already be in EPSG:27700 metres; a string names a
+        police force of England and Wales (``"leicestershire"``), whose area
+        (:func:`hotspots.io.force_area`) is used.
 
     Returns
     -------
@@ -153,8 +125,13 @@ def read_policeuk(
         ``location``, ``lsoa_code``, ``lsoa_name``, ``crime_type`` (categorical, the
         14 police.uk types), ``last_outcome_category``, ``context``, ``source``
         (file), ``row`` (1-based data-row number in that file) and ``geometry``
-        (points, metres). ``.quarantine.frame``: every row set aside, with
-        ``reason_code`` and ``reason``. ``rows_read == len(crimes) + len(quarantine)``.
+        (points, metres), plus ``crime_type_published`` (the crime type as written)
+        when some rows carry a name police.uk no longer uses. ``.quarantine.frame``:
+        every row set aside, with ``reason_code`` and ``reason``.
+        ``rows_read == len(crimes) + len(quarantine)``. ``.skipped_files``,
+        ``.respelled`` and ``.far_outside`` (also in ``by_force()`` and
+        ``str(result)``): files not read, values read from other spellings, and
+        rows lying more than 5 km outside their force's area (kept).
 
     Raises
     ------
@@ -164,19 +141,36 @@ def read_policeuk(
     SchemaError
         A file lacks a required column (``Month``, ``Falls within``, ``Longitude``,
         ``Latitude``, ``Crime type``) or repeats a column name.
+    ValueError
+        A name in ``forces`` or a text ``boundary`` is not a police.uk force (the
+        message lists the closest names).
+
+    Warns
+    -----
+    HotspotsWarning
+        When more than half the rows of a file fail one check (naming the file, the
+        check, a sample value and the likely cause); when street-like files in a
+        folder or ZIP are not named ``YYYY-MM-<force>-street.csv`` and so not read;
+        when rows carry "Public disorder and weapons", which police.uk split in 2013
+        and which is read as "Public order".
 
     Notes
     -----
     Checks, in order (a row failing several is set aside under the first):
     wrong number of fields or control characters (``malformed_row``); month not
-    ``YYYY-MM``; crime type not one of the 14 police.uk types; month, force or
-    crime type not asked for; blank coordinates (police.uk "No Location"); text in
-    the coordinates; outside the UK (with a note when latitude and longitude look
-    swapped); outside ``boundary``; a Crime ID repeated within a force (the first
-    occurrence in file order is kept; police.uk repeats a crime in later files when
-    its outcome changes). Accepted encodings: UTF-8 with or without BOM, UTF-16 with
-    BOM, Windows-1252; CRLF line ends. police.uk locations are snapped to
-    anonymised map points and months carry no day (:doc:`/docs/methods/policeuk-data`).
+    ``YYYY-MM`` nor an unambiguous spreadsheet spelling (``Jan-24``,
+    ``January 2024``, ``2024-01-01``, ``01/01/2024``, ``2024/01``; ``03/02/2024`` is
+    ambiguous and set aside); crime type neither one of the 14 police.uk types nor
+    an older police.uk name (:data:`hotspots.io.CRIME_TYPE_HISTORY`; "Violent
+    crime" is read as "Violence and sexual offences"); month, force or crime type
+    not asked for; blank coordinates (police.uk "No Location"); text in the
+    coordinates; placeholder coordinates such as 0,0; outside the UK (with a note
+    when latitude and longitude look swapped); outside ``boundary``; a Crime ID
+    repeated within a force (the first occurrence in file order is kept; police.uk
+    repeats a crime in later files when its outcome changes). Accepted encodings:
+    UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252; CRLF line ends.
+    police.uk locations are snapped to anonymised map points and months carry no
+    day (:doc:`/docs/methods/policeuk-data`).
 
     Examples
     --------
@@ -190,69 +184,98 @@ def read_policeuk(
     path = Path(path)
     wanted_types = resolve_crime_types(crime_types)
     start_p, end_p = normalise_months(start, end)
-    forces = list(forces) if forces is not None else None
+    wanted = _Wanted(forces) if forces is not None else None
+    area = as_boundary(boundary)
 
     tables: list[RawTable] = []
-    skipped: list[str] = []
-    for source, month, slug, load in _iter_sources(path):
-        outside = month is not None and (
-            (start_p is not None and month < start_p)
-            or (end_p is not None and month > end_p)
-        )
-        other_force = (
-            forces is not None and slug is not None and not force_matches(forces, slug)
-        )
-        if outside or other_force:
-            skipped.append(source)
-            continue
-        tables.append(
-            parse_csv_bytes(
-                load(),  # type: ignore[operator]
-                source,
-                columns=POLICEUK_COLUMNS,
-                required=REQUIRED_POLICEUK_COLUMNS,
+    with open_sources(path) as (sources, skipped):
+        for src in sources:
+            month = src.month
+            if month is not None and (
+                (start_p is not None and month < start_p)
+                or (end_p is not None and month > end_p)
+            ):
+                skipped.append(
+                    SkippedFile(src.name, "month", "month outside start..end")
+                )
+                continue
+            if wanted is not None and src.slug is not None and src.slug not in wanted:
+                skipped.append(SkippedFile(src.name, "force", "force not in forces="))
+                continue
+            tables.append(
+                parse_csv_bytes(
+                    src.load(),
+                    src.name,
+                    columns=POLICEUK_COLUMNS,
+                    required=REQUIRED_POLICEUK_COLUMNS,
+                )
             )
-        )
-        logger.debug("%s: %d rows", source, tables[-1].table.num_rows)
+            logger.debug("%s: %d rows", src.name, tables[-1].table.num_rows)
+    warn_unexpected_names(skipped, stacklevel=2)
     if skipped:
-        logger.info(
-            "Skipped %d archive file(s) outside the months/forces asked for.",
-            len(skipped),
-        )
+        logger.info("Skipped %d file(s); see result.skipped_files.", len(skipped))
     if not tables:
         raise InputFileError(
             f"{path}: no street-level file matches the months/forces asked for "
             f"(start={start}, end={end}, forces={forces}); {len(skipped)} file(s) "
             "were skipped. Widen the filters."
         )
-    return _validate(
-        tables, wanted_types, start_p, end_p, forces, as_boundary(boundary), skipped
+    result, old_in = _validate(
+        tables, wanted_types, start_p, end_p, wanted, area, skipped
+    )
+    old = result.respelled[result.respelled["column"] == "Crime type"]
+    report_old_names(old, old_in, stacklevel=2)
+    warn_whole_file_failures(result, columns=_SAMPLE_COLUMNS, stacklevel=2)
+    return result
+
+
+def _control_characters(tables: list[RawTable]) -> np.ndarray | None:
+    if all(t.has_control is None for t in tables):
+        return None
+    return np.concatenate(
+        [
+            t.has_control
+            if t.has_control is not None
+            else np.zeros(t.table.num_rows, bool)
+            for t in tables
+        ]
     )
 
 
-def _validate(tables, wanted_types, start_p, end_p, forces, boundary, skipped):
+def _respelled_table(
+    month: tuple[list[str], np.ndarray, np.ndarray, np.ndarray],
+    crime_type: tuple[list[str], np.ndarray, pd.DataFrame],
+) -> pd.DataFrame:
+    """Rows of :attr:`IngestResult.respelled`: month spellings and old type names."""
+    values, code, respelled, read_as = month
+    counts = np.bincount(code, minlength=len(values))
+    rows = [
+        ("Month", values[i], read_as[i], "respelled", int(counts[i]))
+        for i in np.flatnonzero(respelled)
+    ]
+    values, code, old = crime_type
+    counts = np.bincount(code, minlength=len(values))
+    rows += [
+        ("Crime type", r.published, r.read_as, r.status, int(counts[r.value]))
+        for r in old.itertuples()
+    ]
+    return pd.DataFrame(rows, columns=list(RESPELLED_COLUMNS))
+
+
+def _validate(tables, wanted_types, start_p, end_p, wanted, boundary, skipped):
     table = pa.concat_tables([t.table for t in tables])
     n = table.num_rows
     reasons = RowReasons(n)
-
-    # Control characters (NUL etc.) anywhere in a row make it malformed.
-    if any(t.has_control is not None for t in tables):
-        has_control = np.concatenate(
-            [
-                t.has_control
-                if t.has_control is not None
-                else np.zeros(t.table.num_rows, bool)
-                for t in tables
-            ]
-        )
+    has_control = _control_characters(tables)
+    if has_control is not None:
         reasons.mark(has_control, "malformed_row", "control characters in the row")
 
     month_code, month_values = coded(table.column("Month"))
-    month_ok_v = np.array([bool(_MONTH_RE.match(m)) for m in month_values], dtype=bool)
+    month_text_v, month_ok_v, respelled_v = parse_months(month_values)
     month_v = np.array(
         [
-            np.datetime64(f"{m}-01", "ns") if ok else np.datetime64("NaT", "ns")
-            for m, ok in zip(month_values, month_ok_v, strict=True)
+            np.datetime64(f"{m}-01", "ns") if m else np.datetime64("NaT")
+            for m in month_text_v
         ],
         dtype="datetime64[ns]",
     )
@@ -260,22 +283,20 @@ def _validate(tables, wanted_types, start_p, end_p, forces, boundary, skipped):
     reasons.mark(~month_ok_v[month_code], "unparseable_month")
 
     type_code, type_values = coded(table.column("Crime type"))
-    lookup = {t.lower(): i for i, t in enumerate(CRIME_TYPES)}
-    type_index_v = np.array([lookup.get(v.lower(), -1) for v in type_values], np.int64)
+    type_index_v, old_types = crime_type_codes(type_values)
     type_index = type_index_v[type_code]
     reasons.mark(type_index < 0, "unknown_crime_type")
 
-    month_str = np.asarray(month_values, dtype=object)[month_code]
     if start_p is not None or end_p is not None:
         lo, hi = start_p or "0000-00", end_p or "9999-99"
         outside_v = month_ok_v & np.array(
-            [not (lo <= m <= hi) for m in month_values], dtype=bool
+            [not (lo <= m <= hi) for m in month_text_v], dtype=bool
         )
         reasons.mark(outside_v[month_code], "month_out_of_range")
     force_code, force_values = coded(table.column("Falls within"))
     force_np = np.asarray(force_values, dtype=object)[force_code]
-    if forces is not None:
-        other_v = np.array([not force_matches(forces, f) for f in force_values], bool)
+    if wanted is not None:
+        other_v = np.array([f not in wanted for f in force_values], dtype=bool)
         reasons.mark(other_v[force_code], "force_not_requested")
     if wanted_types is not None:
         wanted_idx = [CRIME_TYPES.index(t) for t in wanted_types]
@@ -289,7 +310,21 @@ def _validate(tables, wanted_types, start_p, end_p, forces, boundary, skipped):
     )
     check_duplicates(reasons, force_np, table.column("Crime ID"))
 
-    return assemble(
+    respelled = _respelled_table(
+        (month_values, month_code, respelled_v, month_text_v),
+        (type_values, type_code, old_types),
+    )
+    extra = {}
+    old_in: dict[str, list[str]] = {}
+    if len(old_types):
+        extra["crime_type_published"] = np.asarray(type_values, dtype=object)[type_code]
+        table_of_row = np.repeat(
+            np.arange(len(tables)), [t.table.num_rows for t in tables]
+        )
+        for rec in old_types.itertuples():
+            found = np.unique(table_of_row[type_code == rec.value])
+            old_in[rec.published] = [tables[i].source for i in found]
+    result = assemble(
         tables=tables,
         table=table,
         reasons=reasons,
@@ -301,7 +336,10 @@ def _validate(tables, wanted_types, start_p, end_p, forces, boundary, skipped):
         lat=lat,
         x=x,
         y=y,
-        month_text=month_str,
+        month_text=np.asarray(month_values, dtype=object)[month_code],
         skipped=skipped,
         force_categorical=categorical(force_code, force_values),
+        extra=extra,
+        respelled=respelled,
     )
+    return result, old_in

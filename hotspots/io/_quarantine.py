@@ -17,15 +17,24 @@ REASONS: dict[str, str] = {
     "malformed_row": (
         "row could not be parsed (wrong number of fields or control characters)"
     ),
-    "unparseable_month": "month is not a valid YYYY-MM month",
+    "unparseable_month": (
+        "month could not be read (not YYYY-MM nor an unambiguous spelling such as "
+        "Jan-24)"
+    ),
     "unparseable_date": "date/time could not be parsed",
-    "unknown_crime_type": "crime type is not one of the 14 police.uk categories",
+    "unknown_crime_type": (
+        "crime type is not one of the 14 police.uk categories nor an older police.uk "
+        "name"
+    ),
     "unknown_offence_code": "offence code is not in the offence-code table",
     "month_out_of_range": "month is outside the range asked for",
     "force_not_requested": "force is not among the forces asked for",
     "crime_type_not_requested": "crime type is not among those asked for",
     "no_coordinates": "no coordinates (police.uk 'No Location' or blank)",
     "bad_coordinates": "coordinates are not numbers",
+    "placeholder_coordinates": (
+        "coordinates are a placeholder (such as 0,0), not a place"
+    ),
     "outside_uk": "coordinates fall outside the United Kingdom",
     "outside_boundary": "coordinates fall outside the boundary given",
     "duplicate_crime_id": (

@@ -7,6 +7,7 @@ extended with ``m=`` (one map, several layers):
 - :func:`cells_map`: counts or kernel density per cell, classed (mapclassify);
 - :func:`gistar_map`: Gi* hot and cold spots (ArcGIS Gi_Bin palette);
 - :func:`places_map`: patrol places numbered by rank;
+- :func:`quality_map`: map points flagged by the data-quality checks;
 - :func:`rings_map`: treated places and displacement rings;
 - :func:`change_map`: before/after change per cell, diverging palette;
 - :func:`layered_map`: several outputs on one map (what ``hotspots map`` draws);
@@ -25,6 +26,7 @@ from hotspots.maps._map_change import change_map
 from hotspots.maps._map_crimes import crimes_map
 from hotspots.maps._map_gistar import GI_COLOURS, gistar_map
 from hotspots.maps._map_places import places_map
+from hotspots.maps._map_quality import QUALITY_COLOUR, quality_map
 from hotspots.maps._map_rings import rings_map
 from hotspots.maps._offline import save, to_html
 
@@ -32,6 +34,7 @@ __all__ = [
     "DEFAULT_TILES",
     "GI_COLOURS",
     "LAYER_KINDS",
+    "QUALITY_COLOUR",
     "base_map",
     "cells_map",
     "change_map",
@@ -40,6 +43,7 @@ __all__ = [
     "layer_kind",
     "layered_map",
     "places_map",
+    "quality_map",
     "rings_map",
     "save",
     "to_html",

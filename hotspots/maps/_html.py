@@ -61,6 +61,14 @@ _LABELS: dict[str, str] = {
     "cumulative_share": "Cumulative share",
     "area_km2": "Area (km²)",
     "notes": "Notes",
+    "top_locations": "Busiest police.uk locations",
+    "busiest_point_share": "Share on its busiest map point",
+    "quality_flag": "Data-quality flag",
+    "flagged_share": "Share at flagged map points",
+    "flag": "Data-quality flag",
+    "ratio": "Times its neighbourhood's busiest points",
+    "justice_share": "Share charged or before a court",
+    "n_months": "Months with crimes",
 }
 
 

@@ -16,14 +16,22 @@ from hotspots.maps._map_cells import cells_map
 from hotspots.maps._map_crimes import crimes_map
 from hotspots.maps._map_gistar import gistar_map
 from hotspots.maps._map_places import places_map
+from hotspots.maps._map_quality import quality_map
 
 __all__ = ["LAYER_KINDS", "layer_kind", "layered_map"]
 
 logger = logging.getLogger(__name__)
 
-LayerKind = Literal["gistar", "density", "counts", "places", "crimes"]
+LayerKind = Literal["gistar", "density", "counts", "places", "quality", "crimes"]
 #: The kinds of layer :func:`layered_map` draws, bottom to top.
-LAYER_KINDS: tuple[str, ...] = ("counts", "density", "gistar", "places", "crimes")
+LAYER_KINDS: tuple[str, ...] = (
+    "counts",
+    "density",
+    "gistar",
+    "places",
+    "quality",
+    "crimes",
+)
 
 
 def layer_kind(frame: gpd.GeoDataFrame) -> LayerKind:
@@ -40,7 +48,7 @@ def layer_kind(frame: gpd.GeoDataFrame) -> LayerKind:
 
     Returns
     -------
-    {"gistar", "density", "counts", "places", "crimes"}
+    {"gistar", "density", "counts", "places", "quality", "crimes"}
         Cells with Gi* classes are "gistar" even when they also hold ``kde`` and
         ``n``; ask for those layers by name.
 
@@ -65,6 +73,8 @@ def layer_kind(frame: gpd.GeoDataFrame) -> LayerKind:
         return "gistar"
     if {"place_id", "rank"} <= columns:
         return "places"
+    if {"flag", "n"} <= columns:
+        return "quality"
     if frame.geometry.geom_type.isin(["Point", "MultiPoint"]).all():
         return "crimes"
     if "kde" in columns:
@@ -94,7 +104,8 @@ def layered_map(
         Each frame with its kind: "gistar" (:func:`~hotspots.maps.gistar_map`),
         "density" (:func:`~hotspots.maps.cells_map` of ``kde``), "counts"
         (:func:`~hotspots.maps.cells_map` of ``n``), "places"
-        (:func:`~hotspots.maps.places_map`), "crimes"
+        (:func:`~hotspots.maps.places_map`), "quality" (flagged map points,
+        :func:`~hotspots.maps.quality_map`), "crimes"
         (:func:`~hotspots.maps.crimes_map`) or "auto" (:func:`layer_kind`). Layers
         are drawn in the order of :data:`LAYER_KINDS` (cells under places under
         crimes), whatever order they are given in.
@@ -171,5 +182,6 @@ _DRAW: dict[str, Callable[..., folium.Map]] = {
     "density": _density,
     "counts": _counts,
     "places": places_map,
+    "quality": quality_map,
     "crimes": crimes_map,
 }

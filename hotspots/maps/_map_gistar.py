@@ -35,7 +35,16 @@ GI_COLOURS: dict[int, str] = {
     -3: "#08306b",
 }
 _NOT_SIGNIFICANT_OPACITY = 0.25
-_POPUP = ["hotspot_class", "gi_z", "p_value", "p_sim_two_sided", "p_fdr"]
+_POPUP = [
+    "top_locations",
+    "lsoa_name",
+    "quality_flag",
+    "hotspot_class",
+    "gi_z",
+    "p_value",
+    "p_sim_two_sided",
+    "p_fdr",
+]
 
 
 def _cells_text(n: int) -> str:

@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 
 #: Popup rows of a place, in order (those present are shown).
 _POPUP = [
+    "top_locations",
+    "lsoa_name",
+    "quality_flag",
+    "busiest_point_share",
     "place_id",
     "n",
     "harm",
@@ -30,7 +34,7 @@ _POPUP = [
     "score",
     "area_km2",
 ]
-_PERCENT = ("share", "cumulative_share")
+_PERCENT = ("share", "cumulative_share", "busiest_point_share")
 _FILL = 0.15
 
 
@@ -40,6 +44,12 @@ def _percent(value) -> str:
     except (TypeError, ValueError):
         return str(value)
     return f"{100 * share:.1f}%" if math.isfinite(share) else "–"
+
+
+def _first_name(top_locations: str) -> str:
+    """Return the busiest location of ``"East Gates (151); Fox Lane (45)"``."""
+    first = str(top_locations).split(";")[0].strip()
+    return first.rsplit(" (", 1)[0] if first.endswith(")") else first
 
 
 def places_map(
@@ -134,7 +144,12 @@ def places_map(
         table=popup_table(
             shown,
             [*_POPUP, *popup_columns],
-            headings=[f"Patrol place, rank {r}" for r in ranks],
+            headings=[
+                f"Patrol place {r}: {_first_name(top)}" if top else f"Patrol place {r}"
+                for r, top in zip(
+                    ranks, mapped.get("top_locations", [""] * len(mapped)), strict=True
+                )
+            ],
             labels={"score": f"Score ({meta['score']})"} if "score" in meta else None,
         ),
         marks=ranks,

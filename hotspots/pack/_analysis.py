@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from hotspots._safe import spreadsheet_safe
 from hotspots.evaluation import (
     UNIT_COST_COLUMNS,
     break_even_reduction,
@@ -20,15 +22,19 @@ from hotspots.evaluation import (
     unit_cost_table,
 )
 from hotspots.evaluation._evaluate import Evaluation
+from hotspots.exceptions import HotspotsWarning
 from hotspots.find._find_hotspots import find_hotspots
 from hotspots.io._boundary import read_boundary
 from hotspots.io._definitions import select_crimes
 from hotspots.maps._title import is_synthetic
 from hotspots.pack._recipe import PackRecipe
+from hotspots.quality import QualityReport, check_data
 
 __all__ = ["PackAnalysis", "costs_frame", "run_analysis", "write_data"]
 
 _CSV_FLOAT = "%.10g"
+#: The warnings about flagged map points that the page shows as caveats instead.
+_FLAGGED = r".*flagged as likely recording artefacts.*"
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class PackAnalysis:
         Whether the crimes are SYNTHETIC.
     n_selection : int
         Located crimes in the selection period.
+    quality : QualityReport or None
+        Data-quality checks of the crimes (None when ``artefacts`` is "off").
     """
 
     crimes: gpd.GeoDataFrame
@@ -68,6 +76,7 @@ class PackAnalysis:
     cost_caveats: list[str]
     synthetic: bool
     n_selection: int
+    quality: QualityReport | None = None
 
 
 def _load_crimes(path: Path, definition: str) -> gpd.GeoDataFrame:
@@ -250,28 +259,38 @@ def run_analysis(recipe: PackRecipe, inputs: dict[str, Path]) -> PackAnalysis:
             f"{inputs['places'].name} has no {recipe.id_column!r} column; give "
             f"id_column= (its columns: {list(places.columns)})."
         )
-    evaluation = evaluate(
-        crimes,
-        places,
-        treatment_start=recipe.treatment_start,
-        ring_radius=recipe.ring_radius,
-        comparisons_k=recipe.comparisons_k,
-        permutations=recipe.permutations,
-        id_column=recipe.id_column,
-        rng=recipe.seed,
-        progress=False,
-    )
+    report = check_data(crimes) if recipe.artefacts != "off" else None
+    with warnings.catch_warnings():
+        # flagged points are named on the page (caveats, data-quality section)
+        warnings.filterwarnings("ignore", _FLAGGED, HotspotsWarning)
+        evaluation = evaluate(
+            crimes,
+            places,
+            treatment_start=recipe.treatment_start,
+            ring_radius=recipe.ring_radius,
+            comparisons_k=recipe.comparisons_k,
+            permutations=recipe.permutations,
+            id_column=recipe.id_column,
+            rng=recipe.seed,
+            progress=False,
+            artefacts=recipe.artefacts,  # type: ignore[arg-type]
+            quality=report,
+        )
     selection = evaluation.settings["selection_months"]
     months = crimes["month"].dt.strftime("%Y-%m")
     in_selection = crimes[months.isin(selection).to_numpy()]
     boundary = read_boundary(inputs["boundary"]) if "boundary" in inputs else None
-    cells = find_hotspots(
-        in_selection,
-        cell_size=recipe.cell_size,
-        boundary=boundary,
-        rng=recipe.seed,
-        progress=False,
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", _FLAGGED, HotspotsWarning)
+        cells = find_hotspots(
+            in_selection,
+            cell_size=recipe.cell_size,
+            boundary=boundary,
+            rng=recipe.seed,
+            progress=False,
+            artefacts=recipe.artefacts,  # type: ignore[arg-type]
+            quality=report,
+        )
     place_table = _places_frame(evaluation, recipe.id_column)
     inside = crimes.geometry.within(places.geometry.union_all()).to_numpy()
     costs, cost_caveats = _costs(
@@ -292,6 +311,7 @@ def run_analysis(recipe: PackRecipe, inputs: dict[str, Path]) -> PackAnalysis:
         cost_caveats=cost_caveats,
         synthetic=_is_synthetic(recipe, crimes),
         n_selection=len(in_selection),
+        quality=report,
     )
 
 
@@ -322,6 +342,10 @@ def write_data(folder: Path, analysis: PackAnalysis, recipe: PackRecipe) -> None
     (folder / "hotspots_selection_period.geojson").write_text(
         _to_geojson(hot), encoding="utf-8"
     )
+    if analysis.quality is not None:
+        _write_csv(
+            spreadsheet_safe(analysis.quality.findings), folder / "quality_findings.csv"
+        )
     if analysis.costs is not None:
         _write_csv(costs_frame(analysis.costs, recipe), folder / "costs.csv")
         _write_csv(analysis.costs["unit_costs"], folder / "unit_costs.csv")

@@ -159,9 +159,21 @@ def render_page(
         )
         costs_table = ""
 
+    quality = analysis.quality
+    quality_caveats = (
+        [
+            f"data quality ({row.check.replace('_', ' ')}): {row.where}: {row.evidence}"
+            for row in quality.findings[
+                quality.findings["severity"] == "warning"
+            ].itertuples()
+        ][:8]
+        if quality is not None
+        else []
+    )
     caveats = [
         *(["SYNTHETIC DATA: simulated crimes, not real ones"] if synthetic else []),
         *evaluation.caveats,
+        *quality_caveats,
         *cost_caveats,
     ]
     # the design caveat a reader most needs: why the SMS level is what it is

@@ -71,6 +71,10 @@ class PackRecipe:
     mechanism, moderators, implementation : str, optional
         The authors' own account for the EMMIE headings; None = a standard text
         saying what the analysis can and cannot tell.
+    artefacts : {"flag", "exclude", "downweight", "off"}, default "flag"
+        What the evaluation and the hotspot map do with crimes at map points the
+        data-quality checks flag (see :func:`hotspots.evaluate`); the checks'
+        findings are on the page and in ``data/quality_findings.csv``.
     synthetic : bool, optional
         Mark the pack SYNTHETIC. None = detect from a ``context`` column saying
         "SYNTHETIC".
@@ -99,6 +103,7 @@ class PackRecipe:
     moderators: str | None = None
     implementation: str | None = None
     synthetic: bool | None = None
+    artefacts: str = "flag"
 
     def __post_init__(self) -> None:
         for name in ("crimes", "places", "title", "area", "treatment_start"):
@@ -120,6 +125,11 @@ class PackRecipe:
                 raise ValueError(
                     f"{name} must be a positive number of metres; got {value!r}"
                 )
+        if self.artefacts not in ("flag", "exclude", "downweight", "off"):
+            raise ValueError(
+                "artefacts must be 'flag', 'exclude', 'downweight' or 'off'; got "
+                f"{self.artefacts!r}"
+            )
         for name in ("comparisons_k", "permutations", "seed"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

@@ -13,6 +13,7 @@ import numbers
 import re
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,20 +22,19 @@ import pandas as pd
 
 from hotspots._atomic import atomic_path
 from hotspots._validate import as_rng
-from hotspots.synthetic import _model, _rows
+from hotspots.synthetic import _model, _plants, _rows
 from hotspots.synthetic._places import (
     CONTEXT_LABEL,
     FORCE,
     load_crime_mix,
     load_map_points,
 )
-from hotspots.synthetic._truth import build_truth
+from hotspots.synthetic._truth import TRUTH_NAME, build_truth, load_truth
 
 __all__ = ["SyntheticArchive", "load_truth", "make_archive"]
 
 logger = logging.getLogger(__name__)
 
-TRUTH_NAME = "truth.json"
 README_NAME = "README-SYNTHETIC.txt"
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
@@ -73,7 +73,7 @@ class SyntheticArchive:
     zip_path : pathlib.Path or None
         The police.uk-style ZIP beside ``root``, or None when not asked for.
     files : tuple of pathlib.Path
-        The month files, in month order.
+        The month files, in month order (none for a planted month gap).
     """
 
     root: Path
@@ -145,6 +145,7 @@ def make_archive(
     treatment_start: str = "2024-01",
     scale: float = 1.0,
     zip_archive: bool = False,
+    plants: Iterable[str] = (),
 ) -> SyntheticArchive:
     """Write a labelled synthetic police.uk archive for Leicestershire with its truth.
 
@@ -177,6 +178,11 @@ def make_archive(
         give smaller, faster archives for tests.
     zip_archive : bool, default False
         Also write ``<out_dir>.zip`` laid out like a police.uk bulk download.
+    plants : iterable of str, default ()
+        Data-quality artefacts to plant, names from :data:`PLANTS`:
+        ``"police_station"``, ``"hospital"``, ``"default_point"``, ``"month_gap"``,
+        ``"missing_shift"`` (see Notes). The default plants none, and the archive
+        is byte for byte what it was before plants existed.
 
     Returns
     -------
@@ -187,7 +193,8 @@ def make_archive(
     ------
     ValueError
         For a month that is not ``YYYY-MM``, a ``treatment_start`` without 12 months
-        before it, or an out-of-range number.
+        before it, an out-of-range number, a plant name not in :data:`PLANTS`, or a
+        plant that does not fit the span (no month free for ``month_gap``).
     FileExistsError
         If ``out_dir`` is a non-empty folder that is not a synthetic archive.
 
@@ -227,12 +234,29 @@ def make_archive(
     deliberately bad rows are planted for the reader's quarantine; ``truth.json``
     lists them with file, row and reason code.
 
+    **Planted data-quality artefacts** (``plants``; ``truth["plants"]``). They draw
+    from ``rng`` after everything else, so the other rows stay as they were; planted
+    rows are interleaved at random within their month files. ``police_station``
+    and ``hospital``: a real map point with that label (8-15 and 10-20 violent
+    crimes a month, Poisson around a mean drawn once, no seasonality);
+    ``default_point``: a busy real map point with an ordinary street label and
+    10-20 a month. Each point is more than 1.5 km from every planted hotspot
+    centre, patrol place and other planted point, outside the rings and the
+    comparison places; rows at planted points are not counted when choosing the
+    patrol places. ``month_gap``: one month inside the span (not a selection month,
+    ``treatment_start`` or a month with bad rows) has no file; the ``observed``
+    counts of the truth are 0 in it. ``missing_shift``: from the month 12 months
+    before the end, violence rows with no location are added so that their share
+    of violence rows is about 4 times the usual share. Plant volumes do not follow
+    ``scale``.
+
     ``truth.json`` keys: ``synthetic``, ``label``, ``format_version``,
     ``generator``, ``seed``, ``parameters``, ``force``, ``crs`` (EPSG:27700, for
     every x/y), ``months``, ``files``, ``n_rows``, ``rows_per_month``,
     ``rows_per_crime_type``, ``n_no_location``, ``no_location_per_month``,
     ``n_bad_rows``, ``bad_rows``, ``violence_types``, ``places`` (how places are
-    defined), ``model``, ``hotspots``, ``patrol``, ``ring`` and ``comparison``.
+    defined), ``model``, ``hotspots``, ``patrol``, ``ring``, ``comparison`` and,
+    only when something was planted, ``plants``.
 
     Examples
     --------
@@ -251,6 +275,7 @@ def make_archive(
     _check_parameters(months, treatment_start, effect, ring_effect, ring_radius, scale)
     if not isinstance(n_patrol, numbers.Integral) or n_patrol < 1:
         raise ValueError(f"n_patrol must be a positive integer; got {n_patrol!r}")
+    plant_names = _plants.check_plants(plants)
     root = Path(out_dir)
     _prepare_root(root)
 
@@ -288,7 +313,25 @@ def make_archive(
     )
     frame = _rows.build_rows(observed, no_location, points, mix, months, generator)
     frame, bad_rows = _rows.plant_bad_rows(frame, months, generator)
-    written = _rows.write_months(frame, root, months)
+    planted = _plants.plant(
+        frame,
+        bad_rows,
+        names=plant_names,
+        points=points,
+        mix=mix,
+        months=months,
+        intensity=intensity,
+        ranking=ranking,
+        ring=ring,
+        treatment_start=treatment_start,
+        rng=generator,
+    )
+    frame, bad_rows = planted.frame, planted.bad_rows
+    missing = [] if planted.gap is None else [months[planted.gap]]
+    if planted.gap is not None:  # the truth's observed counts: what the files hold
+        observed[..., planted.gap] = 0
+        counts[..., planted.gap] = 0
+    written = _rows.write_months(frame, root, months, skip=missing)
     parameters = {
         "start": start,
         "end": end,
@@ -300,6 +343,8 @@ def make_archive(
         "scale": float(scale),
         "zip_archive": bool(zip_archive),
     }
+    if plant_names:
+        parameters["plants"] = list(plant_names)
     truth = build_truth(
         seed=seed,
         parameters=parameters,
@@ -313,6 +358,7 @@ def make_archive(
         ranking=ranking,
         ring_member=ring_member,
         ring=ring,
+        plants=planted.records,
     )
     truth_path = root / TRUTH_NAME
     truth_text = json.dumps(truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -343,41 +389,5 @@ def make_archive(
         truth_path=truth_path,
         n_rows=n_rows,
         zip_path=zip_path,
-        files=tuple(root / _rows.month_file(m) for m in months),
+        files=tuple(root / _rows.month_file(m) for m in months if m not in missing),
     )
-
-
-def load_truth(path) -> dict:
-    """Read the planted truth of a synthetic archive.
-
-    Parameters
-    ----------
-    path : str or path-like
-        ``truth.json``, or the archive folder holding it.
-
-    Returns
-    -------
-    dict
-        The truth as written by :func:`make_archive`.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no ``truth.json`` at ``path``.
-    ValueError
-        If the file is not the truth of a synthetic archive.
-    """
-    path = Path(path)
-    if path.is_dir():
-        path = path / TRUTH_NAME
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no {TRUTH_NAME} at {path}; pass the archive folder written by "
-            "make_archive or its truth.json."
-        )
-    truth = json.loads(path.read_text(encoding="utf-8"))
-    if truth.get("synthetic") is not True:
-        raise ValueError(
-            f'{path} is not the truth of a synthetic archive (no "synthetic": true).'
-        )
-    return truth

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ BAD_ROW_PLAN: tuple[tuple[str, str], ...] = (
 _BAD_ROW_DESCRIPTIONS = {
     "extra_field": "a 13th field after Context",
     "month_13": "Month is month 13 of the file's year",
-    "unknown_type": "Crime type 'Violent crime' is not a police.uk category",
+    "unknown_type": "Crime type 'Knife crime' is not a police.uk category",
     "text_longitude": "Longitude is text",
     "text_latitude": "Latitude is text",
     "swapped_lon_lat": "Longitude and Latitude swapped",
@@ -158,7 +159,7 @@ def plant_bad_rows(frame: pd.DataFrame, months: list[str], rng) -> tuple:
         elif kind == "month_13":
             row["Month"] = f"{mid_month[:4]}-13"
         elif kind == "unknown_type":
-            row["Crime type"] = "Violent crime"
+            row["Crime type"] = "Knife crime"
         elif kind == "text_longitude":
             row["Longitude"] = "not known"
         elif kind == "text_latitude":
@@ -210,11 +211,17 @@ def _csv_text(part: pd.DataFrame) -> str:
 
 
 def write_months(
-    frame: pd.DataFrame, root: Path, months: list[str]
+    frame: pd.DataFrame, root: Path, months: list[str], skip: Iterable[str] = ()
 ) -> dict[str, bytes]:
-    """Write one CSV per month under ``root``; return {archive path: file bytes}."""
+    """Write one CSV per month under ``root``; return {archive path: file bytes}.
+
+    Months in ``skip`` get no file (a planted month gap).
+    """
     written = {}
+    skip = set(skip)
     for index, month in enumerate(months):
+        if month in skip:
+            continue
         part = frame.loc[frame["month_index"] == index, list(POLICEUK_COLUMNS)]
         text = _csv_text(part)
         text = text.replace(_EXTRA_FIELD_SENTINEL, f"{CONTEXT_LABEL},{_EXTRA_FIELD}")

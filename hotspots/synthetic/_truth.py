@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from hotspots.io._schema import BNG
@@ -15,7 +18,9 @@ from hotspots.synthetic._places import (
     to_lonlat,
 )
 
-__all__ = ["build_truth"]
+__all__ = ["TRUTH_NAME", "build_truth", "load_truth"]
+
+TRUTH_NAME = "truth.json"
 
 #: Decimals kept for expected counts and coordinates in truth.json.
 _DECIMALS = 4
@@ -88,8 +93,14 @@ def build_truth(
     ranking,
     ring_member,
     ring,
+    plants=(),
 ) -> dict:
-    """Return the truth dictionary (JSON-ready; written with sorted keys)."""
+    """Return the truth dictionary (JSON-ready; written with sorted keys).
+
+    ``plants`` are the records of planted data-quality artefacts; the ``plants``
+    key, and the note on planted rows in the patrol rule, appear only when there
+    are some, so an archive without plants keeps its earlier truth byte for byte.
+    """
     vi = _model.VIOLENCE_INDEX
     t0 = months.index(parameters["treatment_start"])
     cf_violence = intensity.located[vi].sum(axis=0)
@@ -149,11 +160,19 @@ def build_truth(
         for i, place in enumerate(patrol)
     ]
 
+    gap = {p["month"] for p in plants if p["kind"] == "month_gap"}
+    rule = (
+        f"top {n_patrol} places by violence ({', '.join(VIOLENCE_TYPES)}) in "
+        f"the {_model.SELECTION_MONTHS} months before treatment_start; ties "
+        "broken by place_id ascending"
+    )
+    if any("x" in p for p in plants):
+        rule += "; rows of planted points (plants) are not counted"
     counted = frame.groupby("month_index").size()
     rows_per_month = {m: int(counted.get(i, 0)) for i, m in enumerate(months)}
     no_loc = frame["Location"] == _rows.NO_LOCATION
     no_loc_month = frame[no_loc].groupby("month_index").size()
-    return {
+    truth = {
         "synthetic": True,
         "label": CONTEXT_LABEL,
         "format_version": FORMAT_VERSION,
@@ -163,7 +182,7 @@ def build_truth(
         "force": FORCE,
         "crs": BNG,
         "months": list(months),
-        "files": {m: _rows.month_file(m) for m in months},
+        "files": {m: _rows.month_file(m) for m in months if m not in gap},
         "n_rows": len(frame),
         "rows_per_month": rows_per_month,
         "rows_per_crime_type": {
@@ -195,11 +214,7 @@ def build_truth(
         },
         "hotspots": _hotspots(intensity),
         "patrol": {
-            "rule": (
-                f"top {n_patrol} places by violence ({', '.join(VIOLENCE_TYPES)}) in "
-                f"the {_model.SELECTION_MONTHS} months before treatment_start; ties "
-                "broken by place_id ascending"
-            ),
+            "rule": rule,
             "selection_months": list(months[t0 - _model.SELECTION_MONTHS : t0]),
             "treatment_start": parameters["treatment_start"],
             "effect": parameters["effect"],
@@ -222,3 +237,42 @@ def build_truth(
             "places": comparison,
         },
     }
+    if plants:
+        truth["plants"] = list(plants)
+    return truth
+
+
+def load_truth(path) -> dict:
+    """Read the planted truth of a synthetic archive.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``truth.json``, or the archive folder holding it.
+
+    Returns
+    -------
+    dict
+        The truth as written by :func:`make_archive`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no ``truth.json`` at ``path``.
+    ValueError
+        If the file is not the truth of a synthetic archive.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / TRUTH_NAME
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no {TRUTH_NAME} at {path}; pass the archive folder written by "
+            "make_archive or its truth.json."
+        )
+    truth = json.loads(path.read_text(encoding="utf-8"))
+    if truth.get("synthetic") is not True:
+        raise ValueError(
+            f'{path} is not the truth of a synthetic archive (no "synthetic": true).'
+        )
+    return truth

@@ -6,12 +6,8 @@ rolling-origin backtest of hotspot methods.
 """
 
 from hotspots.target._accuracy import Accuracy, accuracy, hit_rate, pai, pei, rri
-from hotspots.target._backtest import (
-    DEFAULT_METHODS,
-    backtest,
-    backtest_summary,
-    plot_backtest,
-)
+from hotspots.target._backtest import DEFAULT_METHODS, backtest
+from hotspots.target._backtest_report import backtest_summary, plot_backtest
 from hotspots.target._concentration import Concentration, concentration, gini
 from hotspots.target._select import SCORES, select_places
 

@@ -14,6 +14,7 @@ import logging
 import math
 import numbers
 import re
+import warnings
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -23,15 +24,17 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from hotspots._validate import as_rng, check_projected
+from hotspots.exceptions import HotspotsWarning
 from hotspots.find._gistar import gistar_arrays
 from hotspots.find._grid import assign_cells
 from hotspots.find._kde_arrays import kernel_values
 from hotspots.find._weights import spatial_weights
+from hotspots.quality._coverage import gap_months
 from hotspots.target._accuracy import hit_rate, max_capture, pai, pei, rri
 from hotspots.target._greedy import greedy_select, place_grid
 from hotspots.target._select import DEFAULT_N_PLACES
 
-__all__ = ["DEFAULT_METHODS", "backtest", "backtest_summary", "plot_backtest"]
+__all__ = ["DEFAULT_METHODS", "METRICS", "backtest"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +49,8 @@ DEFAULT_METHODS: tuple[str, ...] = (
     "random",
 )
 _KDE = re.compile(r"^kde_(\d+(?:\.\d+)?)$")
-_METRICS = ("hit_rate", "pai", "pei", "rri")
+#: The measures a backtest reports per origin and method.
+METRICS = ("hit_rate", "pai", "pei", "rri")
 
 
 def _parse_methods(methods: Sequence[str]) -> dict[str, float | None]:
@@ -177,6 +181,7 @@ def backtest(
 
     Examples
     --------
+    >>> from hotspots import backtest_summary
     >>> from hotspots.demo import load_lsoa, load_real_sample
     >>> crimes = load_real_sample().crimes
     >>> results = backtest(crimes, methods=("count", "random"), boundary=load_lsoa(),
@@ -201,6 +206,29 @@ def backtest(
     period = pd.to_datetime(crimes["month"]).dt.to_period("M")
     months = pd.period_range(period.min(), period.max(), freq="M")
     chosen_origins = _origins(origins, months, int(train_months), int(test_months))
+    missing = {pd.Period(m, freq="M") for m in gap_months(crimes["month"])}
+    if missing:
+        kept = [
+            o
+            for o in chosen_origins
+            if not any(
+                o - int(train_months) <= m <= o + int(test_months) - 1 for m in missing
+            )
+        ]
+        warnings.warn(
+            f"no crimes at all in {', '.join(sorted(str(m) for m in missing))}: a "
+            "missing month, not zero crime. Origins whose training or test months "
+            f"include it are dropped ({len(chosen_origins) - len(kept)} of "
+            f"{len(chosen_origins)}).",
+            HotspotsWarning,
+            stacklevel=2,
+        )
+        if not kept:
+            raise ValueError(
+                "every origin's training or test months include a missing month; "
+                "use shorter windows (train_months=) or a span without the gap."
+            )
+        chosen_origins = kept
     x, y = crimes.geometry.x.to_numpy(), crimes.geometry.y.to_numpy()
     cell = assign_cells(grid, x, y)
     month = (
@@ -307,91 +335,3 @@ def _is_synthetic(crimes) -> bool:
     if "context" not in crimes.columns:
         return False
     return bool(crimes["context"].astype(str).str.contains("SYNTHETIC").any())
-
-
-def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
-    """Summarise a backtest across origins: mean, sd and range per method and size.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per ``n_places`` and ``method``, best mean PAI first:
-        ``n_places``, ``area_share``, ``method``, ``n_origins``, then
-        ``<metric>_mean`` and ``<metric>_sd`` for hit_rate, pai, pei and rri, and
-        ``pai_min``, ``pai_max``, and ``rank`` (1 = best mean PAI at that size).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> r = pd.DataFrame({"origin": ["2024-01", "2024-02"] * 2,
-    ...     "method": ["count"] * 2 + ["random"] * 2, "n_places": 18,
-    ...     "area_share": 0.001, "hit_rate": [0.1, 0.2, 0.0, 0.01],
-    ...     "pai": [100.0, 200.0, 0.0, 10.0], "pei": 0.5, "rri": 1.0})
-    >>> backtest_summary(r)[["method", "pai_mean", "rank"]].to_dict("list")
-    {'method': ['count', 'random'], 'pai_mean': [150.0, 5.0], 'rank': [1, 2]}
-    """
-    missing = {"method", "n_places", "area_share", *_METRICS} - set(results.columns)
-    if missing:
-        raise ValueError(
-            f"results lack columns {sorted(missing)}; pass the frame backtest() "
-            "returned."
-        )
-    grouped = results.groupby(["n_places", "method"], sort=False)
-    summary = grouped.agg(
-        area_share=("area_share", "mean"),
-        n_origins=("pai", "size"),
-        **{f"{m}_{s}": (m, s) for m in _METRICS for s in ("mean", "std")},
-        pai_min=("pai", "min"),
-        pai_max=("pai", "max"),
-    )
-    summary = summary.rename(columns=lambda c: c.replace("_std", "_sd")).reset_index()
-    summary = summary.sort_values(
-        ["n_places", "pai_mean"], ascending=[True, False], kind="mergesort"
-    )
-    summary["rank"] = summary.groupby("n_places").cumcount() + 1
-    return summary.reset_index(drop=True)
-
-
-def plot_backtest(results: pd.DataFrame, *, title: str | None = None, ax=None):
-    """Plot mean PAI (± 1 sd across origins) against area share, per method.
-
-    Parameters
-    ----------
-    results : pandas.DataFrame
-        From :func:`backtest`.
-    title : str, optional
-        Name the data (e.g. "Leicestershire police.uk, 2023-2024"). When the
-        results are SYNTHETIC, "SYNTHETIC DATA" is added if missing.
-    ax : matplotlib Axes, optional
-        Where to draw; None makes a new figure.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib.pyplot as plt
-
-    summary = backtest_summary(results)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    for method, part in summary.groupby("method", sort=False):
-        part = part.sort_values("area_share")
-        ax.errorbar(
-            100 * part["area_share"],
-            part["pai_mean"],
-            yerr=part["pai_sd"].fillna(0),
-            marker="o",
-            capsize=3,
-            label=str(method),
-        )
-    ax.axhline(1.0, color="grey", lw=1, ls="--", label="PAI 1 (chance)")
-    ax.set_xscale("log")
-    ax.set_xlabel("area predicted (% of study area)")
-    ax.set_ylabel("PAI (mean ± sd across origins)")
-    meta = results.attrs.get("hotspots", {})
-    text = title or "Backtest: PAI by area share"
-    if meta.get("synthetic") and "SYNTHETIC" not in text.upper():
-        text = f"SYNTHETIC DATA — {text}"
-    ax.set_title(text)
-    ax.legend(fontsize="small")
-    return ax

@@ -24,6 +24,13 @@ from hotspots.find._gistar import gistar
 from hotspots.find._grid import _boundary_geometry, count_points
 from hotspots.find._kde import kde
 from hotspots.find._weights import Neighbours
+from hotspots.quality import (
+    QualityReport,
+    check_data,
+    describe_places,
+    handle_artefacts,
+)
+from hotspots.quality._places import ArtefactAction, warn_flagged
 from hotspots.target._greedy import greedy_select, place_grid
 
 __all__ = ["DEFAULT_N_PLACES", "SCORES", "select_places"]
@@ -42,7 +49,8 @@ _M2_PER_KM2 = 1e6
 
 def _scores(cells, crimes, score, weights, bandwidth, neighbours) -> np.ndarray:
     if score == "count":
-        return cells["n"].to_numpy(dtype=float)
+        column = "weighted_n" if weights else "n"  # weights: artefacts down-weighted
+        return cells[column].to_numpy(dtype=float)
     if score == "harm":
         return cells["weighted_n"].to_numpy(dtype=float)
     if score == "kde":
@@ -87,6 +95,8 @@ def select_places(
     weights: str | None = None,
     bandwidth: float | None = None,
     neighbours: Neighbours = "queen",
+    artefacts: ArtefactAction = "exclude",
+    quality: QualityReport | None = None,
 ) -> gpd.GeoDataFrame:
     """Choose the top ``n_places`` grid cells by a hotspot score, kept apart.
 
@@ -129,6 +139,15 @@ def select_places(
         KDE bandwidth in metres for ``score="kde"``; None = automatic (logged).
     neighbours : "queen", "rook" or float, default "queen"
         Gi* neighbourhood for ``score="gistar"``.
+    artefacts : {"exclude", "downweight", "flag", "off"}, default "exclude"
+        What to do with crimes at map points the data-quality checks flag as
+        likely recording artefacts (police stations, custody suites, hospitals,
+        prisons, courts, default locations: :func:`hotspots.quality.check_data`).
+        "exclude" leaves them out of the scores (logged), "downweight" brings each
+        flagged point down to its neighbourhood baseline, "flag" keeps them and
+        warns, "off" skips the checks. The choice and the points are recorded.
+    quality : QualityReport, optional
+        Checks already run on these crimes; None = run them here.
 
     Returns
     -------
@@ -138,9 +157,14 @@ def select_places(
         metres), ``cell_id``, ``row``, ``col``, ``x``, ``y`` (cell centre),
         ``score``, ``n`` (crimes in the place), ``harm`` (with ``weights``),
         ``share`` (of all crimes in the study area), ``cumulative_share``,
-        ``area_km2``, ``geometry``. ``attrs["hotspots"]`` records every choice
-        (cell size, separation, area cap, exclusions) and the totals:
-        ``n_crimes``, ``share_of_crimes``, ``area_share`` (of the study area).
+        ``area_km2``, then the names an analyst recognises the place by
+        (:func:`hotspots.quality.describe_places`): ``top_locations``,
+        ``busiest_point_share``, ``lsoa_name``, ``quality_flag``,
+        ``flagged_share``; and ``geometry``. Counts leave out crimes at flagged
+        map points unless ``artefacts`` is "flag" or "off". ``attrs["hotspots"]``
+        records every choice (cell size, separation, area cap, exclusions,
+        artefacts and the flagged points) and the totals: ``n_crimes``,
+        ``share_of_crimes``, ``area_share`` (of the study area).
 
     Raises
     ------
@@ -195,10 +219,25 @@ def select_places(
         )
     if not isinstance(n_places, numbers.Integral) or n_places < 1:
         raise ValueError(f"n_places must be a whole number >= 1; got {n_places!r}")
+    report = quality
+    if report is None and artefacts != "off":
+        report = check_data(crimes)
+    used, artefact_weight, record = (
+        handle_artefacts(crimes, report, artefacts, verb="select_places")
+        if report is not None
+        else (crimes, None, {"artefacts": artefacts})
+    )
+    score_weights = weights
+    if artefact_weight is not None:
+        if weights:
+            used = used.assign(_score_weight=used[weights] * used[artefact_weight])
+            score_weights = "_score_weight"
+        else:
+            score_weights = artefact_weight
     cells = count_points(
-        crimes,
+        used,
         grid=place_grid(crimes, grid=grid, cell_size=cell_size, boundary=boundary),
-        weights=weights,
+        weights=score_weights,
     )
     meta = cells.attrs["hotspots"]
     size = float(meta["cell_size"])
@@ -240,7 +279,7 @@ def select_places(
         eligible = ~(
             shapely.intersects(blocked, geoms) & ~shapely.touches(blocked, geoms)
         )
-    scores = _scores(cells, crimes, score, weights, bandwidth, neighbours)
+    scores = _scores(cells, used, score, score_weights, bandwidth, neighbours)
     centres = cells.geometry.centroid
     cx, cy = centres.x.to_numpy(), centres.y.to_numpy()
     chosen = greedy_select(
@@ -283,6 +322,9 @@ def select_places(
     columns += ["harm"] if weights else []
     columns += ["share", "cumulative_share", "area_km2", "geometry"]
     out = gpd.GeoDataFrame(out[columns].reset_index(drop=True), crs=cells.crs)
+    out = describe_places(out, crimes, report=report)
+    if artefacts == "flag":
+        warn_flagged(out, "places", verb="select_places")
     out.attrs["hotspots"] = {
         **meta,
         "score": score,
@@ -299,6 +341,7 @@ def select_places(
         "area_km2": float(out["area_km2"].sum()),
         "study_area_km2": float(study_km2),
         "area_share": float(out["area_km2"].sum() / study_km2),
+        **record,
     }
     logger.info(
         "%d places (%s, %.0f m apart or more) hold %.1f%% of %d crimes on %.3f%% "

@@ -16,17 +16,51 @@ def _points(x, y, crs=27700):
     [((0, 0, 23_700, 31_000), 400.0), ((0, 0, 4_000, 9_000), 80.0)],
     ids=["oracle-3.1-rounded", "oracle-3.1-small"],
 )
-def test_auto_cell_size_matches_methods_oracle(bounds, expected):
-    assert auto_cell_size(bounds) == expected
+def test_auto_cell_size_sfhotspot_rule_matches_worked_example(bounds, expected):
+    assert auto_cell_size(bounds, rule="sfhotspot") == expected
 
 
-def test_auto_cell_size_is_reported_and_recorded(caplog):
+def test_auto_cell_size_patrol_rule_is_150_m_and_grows_only_for_huge_extents():
+    assert auto_cell_size((0, 0, 23_700, 31_000)) == 150.0
+    assert auto_cell_size((0, 0, 60_000, 60_000)) == 150.0  # a force: 160,000 cells
+    # England and Wales (about 650 km x 600 km): the smallest multiple of 50 m
+    # that keeps the grid under two million cells
+    size = auto_cell_size((0, 0, 650_000, 600_000))
+    assert size % 50 == 0 and (650_000 / size + 1) * (600_000 / size + 1) <= 2e6
+    assert (650_000 / (size - 50) + 1) * (600_000 / (size - 50) + 1) > 2e6
+    with pytest.raises(ValueError, match="rule must be one of"):
+        auto_cell_size((0, 0, 1, 1), rule="esri")
+
+
+@pytest.mark.parametrize(
+    ("cell_size", "expected", "rule"),
+    [
+        (None, 150.0, "patrol"),
+        ("patrol", 150.0, "patrol"),
+        ("sfhotspot", 400.0, "sfhotspot"),
+    ],
+)
+def test_auto_cell_size_is_reported_and_recorded(caplog, cell_size, expected, rule):
     pts = _points([0, 23_700], [0, 31_000])
     with caplog.at_level("INFO", logger="hotspots"):
-        grid = make_grid(pts)
-    assert "Cell size set automatically to 400 m" in caplog.text
-    assert grid.attrs["hotspots"]["cell_size"] == 400.0
+        grid = make_grid(pts, cell_size=cell_size)
+    assert f"Cell size set automatically to {expected:.0f} m" in caplog.text
+    assert grid.attrs["hotspots"]["cell_size"] == expected
     assert grid.attrs["hotspots"]["cell_size_auto"] is True
+    assert grid.attrs["hotspots"]["cell_size_rule"] == rule
+
+
+def test_make_grid_leaves_out_strays_with_a_warning():
+    from hotspots.exceptions import HotspotsWarning
+
+    rng = np.random.default_rng(4)
+    x = np.r_[rng.uniform(450_000, 460_000, 999), 200_000.0]  # one row in Cornwall
+    y = np.r_[rng.uniform(300_000, 310_000, 999), 50_000.0]
+    with pytest.warns(HotspotsWarning, match="1 of 1,000 points lie far outside"):
+        grid = make_grid(_points(x, y), cell_size=500)
+    assert grid.attrs["hotspots"]["n_strays"] == 1
+    minx, miny, _, _ = grid.total_bounds
+    assert minx >= 449_000 and miny >= 299_000  # the grid spans the bulk only
 
 
 @pytest.mark.parametrize("shape", ["square", "hex"])
@@ -70,7 +104,9 @@ def test_grid_errors_on_degrees_single_point_and_empty():
     with pytest.raises(CRSError, match="to_crs"):
         make_grid(_points([-1.1], [52.6], crs=4326), cell_size=100)
     with pytest.raises(ValueError, match="cell_size"):
-        make_grid(_points([1.0], [1.0]))  # one point: no extent for an automatic size
+        # one point: no extent for sfhotspot's automatic size
+        make_grid(_points([1.0], [1.0]), cell_size="sfhotspot")
+    assert len(make_grid(_points([1.0], [1.0]))) == 1  # one 150 m micro-place
     with pytest.raises(ValueError, match="empty"):
         make_grid(_points([], []), cell_size=100)
     single = count_points(_points([1.0], [1.0]), cell_size=100)

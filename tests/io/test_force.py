@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from hotspots.exceptions import SchemaError
+from hotspots.exceptions import HotspotsWarning, SchemaError
 from hotspots.io import read_force_extract
 
 COLUMN_MAP = {
@@ -125,3 +125,129 @@ def test_read_force_extract_month_filter(extract):
     assert result.crimes["crime_id"].tolist() == ["L2", "L1"]
     q = result.quarantine.frame
     assert q.loc[q["row"] == 1, "reason_code"].item() == "month_out_of_range"
+
+
+# ---------------------------------------------------------------- case 04
+CASE_04 = """URN,OffenceDate,HOCode,X,Y,Street
+EX/0001/24,03/01/2024 22:15,8N,458610,304490,INVENTED ROAD
+EX/0002/24,04/01/2024 01:40,8N,458630,304470,INVENTED ROAD
+EX/0003/24,06/01/2024 23:05,34B,458590,304510,EXAMPLE STREET
+EX/0004/24,09/01/2024 02:30,8N,0,0,NOT GEOCODED
+EX/0005/24,11/01/2024 21:10,10A,0,0,NOT GEOCODED
+EX/0006/24,12/01/2024 00:20,8N,,,NO LOCATION
+EX/0007/24,14/01/2024 19:45,8N,459120,305010,SAMPLE LANE
+EX/0008/24,15/01/2024 23:55,5D,458600,304480,INVENTED ROAD
+"""
+CASE_04_MAP = """columns:
+  crime_id: URN
+  date: OffenceDate
+  offence_code: HOCode
+  easting: X
+  northing: Y
+  location: Street
+"""
+
+
+def test_read_force_extract_sets_aside_zero_zero_placeholders(tmp_path):
+    (tmp_path / "extract.csv").write_text(CASE_04)
+    (tmp_path / "column_map.yaml").write_text(CASE_04_MAP)
+    result = read_force_extract(
+        tmp_path / "extract.csv", tmp_path / "column_map.yaml", force="Examplecity"
+    )
+    q = result.quarantine.frame.set_index("row")
+    assert q["reason_code"].to_dict() == {
+        4: "placeholder_coordinates",
+        5: "placeholder_coordinates",
+        6: "no_coordinates",
+    }
+    assert "(0, 0)" in q.loc[4, "reason"]
+    assert result.rows_read == 8 == len(result.crimes) + len(result.quarantine)
+    # Nothing is left at the origin to stretch a grid across the country.
+    minx, miny, maxx, maxy = result.crimes.total_bounds
+    assert (minx, miny, maxx, maxy) == (458_590, 304_470, 459_120, 305_010)
+    assert pd.isna(result.by_force()["far_outside_area"]).all()  # unknown force
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [("0", "0"), ("0", "304500"), ("458600", "0"), ("999999", "999999"), ("-1", "-1")],
+)
+def test_read_force_extract_placeholder_eastings_northings(tmp_path, x, y):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        f"ref,when,code,x,y\nA,2024-03-01 10:00,8N,458600,304500\n"
+        f"B,2024-03-01 10:00,8N,{x},{y}\n"
+    )
+    mapping = {
+        "crime_id": "ref",
+        "date": "when",
+        "offence_code": "code",
+        "easting": "x",
+        "northing": "y",
+    }
+    result = read_force_extract(path, mapping, force="Leicestershire Police")
+    assert result.crimes["crime_id"].tolist() == ["A"]
+    assert result.quarantine.frame["reason_code"].tolist() == [
+        "placeholder_coordinates"
+    ]
+
+
+def test_read_force_extract_placeholder_lonlat_and_whole_file_warning(tmp_path):
+    path = tmp_path / "geocoded.csv"
+    path.write_text(
+        "ref,when,type,lon,lat\nA,2024-03-01 10:00,Robbery,0,0\n"
+        "B,2024-03-01 10:00,Robbery,0.0,0.0\nC,2024-03-01 10:00,Robbery,-1.13,52.63\n"
+    )
+    mapping = {
+        "crime_id": "ref",
+        "date": "when",
+        "crime_type": "type",
+        "longitude": "lon",
+        "latitude": "lat",
+    }
+    with pytest.warns(
+        HotspotsWarning,
+        match=r"geocoded\.csv: 2 of 3 rows.*placeholder_coordinates.*lon='0', lat='0'",
+    ):
+        result = read_force_extract(path, mapping, force="Leicestershire Police")
+    assert result.crimes["crime_id"].tolist() == ["C"]
+
+
+def test_read_force_extract_whole_file_of_unreadable_dates_warns(tmp_path):
+    path = tmp_path / "us_dates.csv"
+    path.write_text(
+        "ref,when,code,x,y\nA,03-13-2024 10:00,8N,458600,304500\n"
+        "B,03-14-2024 10:00,8N,458600,304500\n"
+    )
+    mapping = {
+        "crime_id": "ref",
+        "date": "when",
+        "offence_code": "code",
+        "easting": "x",
+        "northing": "y",
+    }
+    with pytest.warns(
+        HotspotsWarning,
+        match=r"us_dates\.csv.*unparseable_date.*'03-13-2024.*date_format",
+    ):
+        read_force_extract(path, mapping, force="Leicestershire Police")
+
+
+def test_read_force_extract_old_crime_type_names(tmp_path):
+    path = tmp_path / "old.csv"
+    path.write_text(
+        "ref,when,type,lon,lat\nA,2013-03-01 10:00,Violent crime,-1.13,52.63\n"
+        "B,2013-03-01 10:00,Robbery,-1.13,52.63\n"
+    )
+    mapping = {
+        "crime_id": "ref",
+        "date": "when",
+        "crime_type": "type",
+        "longitude": "lon",
+        "latitude": "lat",
+    }
+    result = read_force_extract(path, mapping, force="Leicestershire Police")
+    crimes = result.crimes
+    assert crimes["crime_type"].tolist() == ["Violence and sexual offences", "Robbery"]
+    assert crimes["crime_type_published"].tolist() == ["Violent crime", "Robbery"]
+    assert "Crime type: 1 row(s) an older police.uk name" in str(result)

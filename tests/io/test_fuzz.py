@@ -18,6 +18,7 @@ import csv
 import gzip
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotspots.exceptions import InputFileError, SchemaError
+from hotspots.exceptions import HotspotsWarning, InputFileError, SchemaError
 from hotspots.io import IngestResult, read_policeuk
 
 FILE_NAME = "2024-06-leicestershire-street.csv"
@@ -269,6 +270,17 @@ def _location_is(row: int, expected: str) -> Callable[[IngestResult], None]:
     return check
 
 
+def _months_are(month: str) -> Callable[[IngestResult], None]:
+    def check(result: IngestResult) -> None:
+        assert len(result.crimes) == N_BASE - 1
+        assert (result.crimes["month"].dt.strftime("%Y-%m") == month).all()
+        respelled = result.respelled
+        assert respelled["column"].tolist() == ["Month"]
+        assert respelled["n"].tolist() == [N_BASE] and "Month: 12 row(s)" in str(result)
+
+    return check
+
+
 def _same_points_as_base(result: IngestResult) -> None:
     kept = result.crimes.sort_values("row")
     expected = [float(r[LON]) for r in BASE_ROWS if r[LON]]
@@ -290,7 +302,8 @@ class Case:
     documented error allowed (None: a result is required); ``advice``: regex the
     error message must match. ``quarantined``: the exact ``{row: reason_code}`` of
     the quarantine (None: not checked). ``details``: ``{row: text}`` the reason must
-    contain. ``check``: any extra check of the result.
+    contain. ``check``: any extra check of the result. ``warns``: regex a
+    ``HotspotsWarning`` naming the file must match (None: no warning allowed).
     """
 
     data: Callable[[], bytes]
@@ -301,6 +314,7 @@ class Case:
     details: dict[int, str] = field(default_factory=dict)
     check: Callable[[IngestResult], None] | None = None
     name: str = FILE_NAME
+    warns: str | None = None
 
 
 def _error(
@@ -398,6 +412,7 @@ CASES: dict[str, Case] = {
     "trailing_comma_in_header_only": Case(
         lambda: _utf8(header=(*HEADER, "")),
         quarantined=dict.fromkeys(range(1, 13), "malformed_row"),
+        warns=r"12 of 12 rows.*malformed_row.*trailing comma in the header",
     ),
     # ---- values
     "swapped_latitude_longitude": Case(
@@ -438,9 +453,67 @@ CASES: dict[str, Case] = {
     ),
     "bad_month": Case(
         lambda: _utf8(
-            _rows(r0={1: "2024-13"}, r1={1: "June 2024"}, r2={1: "2024-6"}, r3={1: ""})
+            _rows(
+                r0={1: "2024-13"},
+                r1={1: "Junk 2024"},
+                r2={1: "03/02/2024"},  # 3 February or 2 March: not guessed
+                r3={1: ""},
+                r4={1: "9999-12"},  # would overflow datetime64[ns]
+            )
         ),
-        quarantined=dict.fromkeys(range(1, 5), "unparseable_month") | CLEAN,
+        quarantined=dict.fromkeys(range(1, 6), "unparseable_month") | CLEAN,
+    ),
+    # ---- months re-saved by a spreadsheet: unambiguous spellings are read
+    **{
+        f"month_spelled_{label}": Case(
+            lambda spelling=spelling: _utf8(
+                [[r[0], spelling, *r[2:]] for r in BASE_ROWS]
+            ),
+            check=_months_are("2024-06"),
+        )
+        for label, spelling in (
+            ("mmm_yy", "Jun-24"),
+            ("month_yyyy", "June 2024"),
+            ("iso_date", "2024-06-01"),
+            ("iso_datetime", "2024-06-01 00:00:00"),
+            ("uk_date", "01/06/2024"),
+            ("year_slash_month", "2024/06"),
+            ("year_dash_single_digit", "2024-6"),
+        )
+    },
+    "month_spelled_ambiguous_whole_file": Case(
+        lambda: _utf8([[r[0], "03/06/2024", *r[2:]] for r in BASE_ROWS]),
+        quarantined=dict.fromkeys(range(1, N_BASE + 1), "unparseable_month"),
+        warns=r"12 of 12 rows.*unparseable_month.*'03/06/2024'.*spreadsheet",
+    ),
+    "month_spelled_most_rows_bad": Case(
+        lambda: _utf8(
+            [
+                [r[0], "Foo-24" if i < 7 else r[1], *r[2:]]
+                for i, r in enumerate(BASE_ROWS)
+            ]
+        ),
+        quarantined=dict.fromkeys(range(1, 8), "unparseable_month") | CLEAN,
+        warns=r"7 of 12 rows \(58%\).*unparseable_month.*'Foo-24'",
+    ),
+    # ---- placeholder coordinates
+    "zero_zero_coordinates": Case(
+        lambda: _utf8(_rows(r0={LON: "0", LAT: "0"}, r1={LON: "0.000000", LAT: "0.0"})),
+        quarantined={1: "placeholder_coordinates", 2: "placeholder_coordinates"}
+        | CLEAN,
+        details={1: "(0, 0)"},
+    ),
+    "zero_latitude_and_nines": Case(
+        lambda: _utf8(_rows(r0={LAT: "0"}, r1={LON: "-1.2", LAT: "99.999"})),
+        quarantined={1: "placeholder_coordinates", 2: "outside_uk"} | CLEAN,
+    ),
+    "greenwich_meridian_is_a_place": Case(
+        lambda: _utf8(_rows(r0={LON: "0.000000", LAT: "51.477000"})),
+    ),
+    "whole_file_at_zero_zero": Case(
+        lambda: _utf8([[*r[:LON], "0", "0", *r[LAT + 1 :]] for r in BASE_ROWS]),
+        quarantined=dict.fromkeys(range(1, N_BASE + 1), "placeholder_coordinates"),
+        warns=r"placeholder_coordinates.*never located",
     ),
     "duplicate_crime_id": Case(
         lambda: _utf8(_rows(r1={0: BASE_ROWS[0][0]})),
@@ -514,18 +587,30 @@ CASES: dict[str, Case] = {
 def test_read_policeuk_malformed_input_errors_or_accounts_for_every_row(tmp_path, case):
     path = tmp_path / case.name
     path.write_bytes(case.data())
-    if case.error is None:
-        result = read_policeuk(path)
-    else:
-        try:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", HotspotsWarning)
+        if case.error is None:
             result = read_policeuk(path)
-        except case.error as err:
-            message = str(err)
-            assert path.name in message, f"message does not name the file: {message}"
-            assert re.search(case.advice, message), f"no advice in: {message}"
-            return
-        if case.records is None:
-            pytest.fail(f"expected {case.error.__name__}, got {result!r}")
+        else:
+            try:
+                result = read_policeuk(path)
+            except case.error as err:
+                message = str(err)
+                assert path.name in message, (
+                    f"message does not name the file: {message}"
+                )
+                assert re.search(case.advice, message), f"no advice in: {message}"
+                return
+            if case.records is None:
+                pytest.fail(f"expected {case.error.__name__}, got {result!r}")
+    messages = [str(w.message) for w in caught if w.category is HotspotsWarning]
+    if case.warns is None:
+        assert not messages, f"unexpected warning: {messages}"
+    else:
+        assert len(messages) == 1, messages
+        assert path.name in messages[0] and re.search(case.warns, messages[0]), (
+            messages[0]
+        )
     _check_accounted(result, case.records)
     if case.quarantined is not None:
         assert _quarantined(result) == case.quarantined
@@ -577,6 +662,15 @@ _BASE_BYTES = _utf8()
 _NASTY_VALUES = (
     "",
     " ",
+    "0",  # a placeholder coordinate
+    "0.000000",
+    "99999",
+    "Jan-24",  # months as a spreadsheet re-saves them
+    "01/01/2024",
+    "03/02/2024",  # ambiguous day/month
+    "2024-01-01 00:00:00",
+    "Violent crime",  # crime-type names police.uk used before 2013-05
+    "Public disorder and weapons",
     "NaN",
     "-inf",
     "1e308",
@@ -609,12 +703,18 @@ def _encode(text: str, encoding: str) -> bytes:
 
 
 def _read_or_documented_error(path, data: bytes) -> IngestResult | None:
+    """Read, or fail with a documented error; any warning names the file."""
     path.write_bytes(data)
-    try:
-        result = read_policeuk(path)
-    except (InputFileError, SchemaError) as err:
-        assert path.name in str(err)
-        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", HotspotsWarning)
+        try:
+            result = read_policeuk(path)
+        except (InputFileError, SchemaError) as err:
+            assert path.name in str(err)
+            return None
+    for warning in caught:
+        if warning.category is HotspotsWarning:
+            assert path.name in str(warning.message), warning.message
     assert result.rows_read == len(result.crimes) + len(result.quarantine)
     return result
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from hotspots.exceptions import InputFileError, SchemaError
+from hotspots.exceptions import HotspotsWarning, InputFileError, SchemaError
 from hotspots.io import read_policeuk
 from hotspots.io._policeuk import force_matches
 from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS
@@ -45,11 +45,12 @@ def test_read_policeuk_projects_to_bng_like_pyproj(write_csv):
         (policeuk_row(lon="abc", lat="52.6"), "bad_coordinates"),
         (policeuk_row(lon="52.634000", lat="-1.131000"), "outside_uk"),
         (policeuk_row(lon="2.35", lat="48.85"), "outside_uk"),
+        (policeuk_row(lon="0", lat="0"), "placeholder_coordinates"),
         (policeuk_row(month="2024-13"), "unparseable_month"),
-        (policeuk_row(month="June 2024"), "unparseable_month"),
-        (policeuk_row(crime_type="Violent crime"), "unknown_crime_type"),
+        (policeuk_row(month="06/03/2024"), "unparseable_month"),
+        (policeuk_row(crime_type="Knife crime"), "unknown_crime_type"),
     ],
-    ids=["blank", "text", "swapped", "paris", "month13", "monthword", "type"],
+    ids=["blank", "text", "swapped", "paris", "zero", "month13", "ambiguous", "type"],
 )
 def test_read_policeuk_quarantines_bad_rows(write_csv, row, code):
     result = read_policeuk(write_csv([policeuk_row("ok"), row]))
@@ -60,7 +61,9 @@ def test_read_policeuk_quarantines_bad_rows(write_csv, row, code):
 
 
 def test_read_policeuk_swapped_coordinates_reason_says_swapped(write_csv):
-    result = read_policeuk(write_csv([policeuk_row(lon="52.634000", lat="-1.131000")]))
+    path = write_csv([policeuk_row(lon="52.634000", lat="-1.131000")])
+    with pytest.warns(HotspotsWarning, match=r"1 of 1 rows.*outside_uk.*swapped"):
+        result = read_policeuk(path)
     assert "swapped" in result.quarantine.frame["reason"].iloc[0]
 
 
@@ -152,7 +155,10 @@ def test_read_policeuk_folder_and_zip_agree(tmp_path):
     from_zip = read_policeuk(zpath, start="2024-06")
     assert from_dir.crimes["crime_id"].tolist() == ["id1", "id2"]
     assert from_zip.crimes["crime_id"].tolist() == ["id1", "id2"]
-    assert len(from_zip.skipped_files) == 1
+    kinds = sorted(f.kind for f in from_zip.skipped_files)
+    assert kinds == ["month", "not_street", "not_street", "not_street"]
+    assert [f.kind for f in from_dir.skipped_files].count("month") == 1
+    assert "1 outside the months asked for" in str(from_zip)
     assert from_zip.crimes["source"].astype(str).iloc[0] == (
         "download.zip!2024-06/2024-06-leicestershire-street.csv"
     )
@@ -204,7 +210,16 @@ def test_force_matches_slug_and_name():
     assert force_matches(["leicestershire"], "Leicestershire Police")
     assert force_matches(["West Yorkshire Police"], "west-yorkshire")
     assert force_matches(["metropolitan"], "Metropolitan Police Service")
+    assert force_matches(["btp"], "British Transport Police")
+    assert force_matches(["Police Service of Northern Ireland"], "northern-ireland")
     assert not force_matches(["leicestershire"], "Derbyshire Constabulary")
+    # "Police" and "Service" are optional, so the Met and the PSNI stay apart.
+    assert not force_matches(["metropolitan"], "Police Service of Northern Ireland")
+
+
+def test_read_policeuk_unknown_force_argument_lists_suggestions(write_csv):
+    with pytest.raises(ValueError, match="Closest: 'Leicestershire Police'"):
+        read_policeuk(write_csv([policeuk_row()]), forces=["Leicestershir Police"])
 
 
 def test_read_policeuk_bundled_real_sample_conserves_rows():

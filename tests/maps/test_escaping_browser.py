@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import pytest
 
 from hotspots.maps import (
@@ -20,6 +21,7 @@ from hotspots.maps import (
     crimes_map,
     gistar_map,
     places_map,
+    quality_map,
     rings_map,
     save,
 )
@@ -158,6 +160,33 @@ def _places(f):
     return m, len(places), len(places), [places]
 
 
+def _places_named(f):
+    """Places with the named-place columns (labels from police.uk data) poisoned."""
+    text = ["place_id", "top_locations", "lsoa_name", "quality_flag"]
+    places = poison(f["places"], text)
+    m = places_map(places, tiles=None, **LABELS)
+    return m, len(places), len(places), [places]
+
+
+def _quality(f):
+    from shapely.geometry import Point
+
+    from tests.maps.conftest import X0, Y0
+
+    flagged = gpd.GeoDataFrame(
+        {
+            "location": [payload(i) for i in range(3)],
+            "lsoa_name": [payload(i + 1) for i in range(3)],
+            "n": [340, 120, 90],
+            "flag": [payload(i + 2) for i in range(3)],
+        },
+        geometry=[Point(X0 + 100 * i, Y0 + 100) for i in range(3)],
+        crs=27700,
+    )
+    m = quality_map(flagged, tiles=None, **LABELS)
+    return m, len(flagged), len(flagged), [flagged]
+
+
 def _rings(f):
     places = poison(f["places"].assign(notes=""), ["place_id", "notes"])
     m = rings_map(places, radius=250, popup_columns=["notes"], tiles=None, **LABELS)
@@ -196,6 +225,8 @@ BUILDERS = {
     "cells": _cells,
     "gistar": _gistar,
     "places": _places,
+    "places_named": _places_named,
+    "quality": _quality,
     "rings": _rings,
     "change": _change,
 }

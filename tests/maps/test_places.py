@@ -10,7 +10,7 @@ def test_places_map_labels_rank_and_popup_numbers(places):
     assert [f["properties"]["l"] for f in features(layer)] == ["1", "2", "3"]
     assert '"#4a148c"' in str(layer.on_each_feature)  # label colour
     first = popup(layer, 0)
-    assert first["heading"] == "Patrol place, rank 1"
+    assert first["heading"] == "Patrol place 1"
     assert first["Place"] == "E458600N304600"
     assert first["Crimes"] == "31"
     assert first["Share of all crimes"] == "20.0%"

@@ -8,13 +8,13 @@ import pytest
 import shapely
 
 from hotspots.find._kde_arrays import kde_arrays
-from hotspots.target._backtest import (
+from hotspots.target import (
     DEFAULT_METHODS,
-    _monthly_kde,
     backtest,
     backtest_summary,
     plot_backtest,
 )
+from hotspots.target._backtest import _monthly_kde
 
 matplotlib.use("Agg")
 

@@ -27,6 +27,11 @@ COLUMNS = [
     "share",
     "cumulative_share",
     "area_km2",
+    "top_locations",
+    "busiest_point_share",
+    "lsoa_name",
+    "quality_flag",
+    "flagged_share",
     "geometry",
 ]
 
@@ -247,7 +252,9 @@ def test_select_places_recovers_planted_patrol_places(synthetic_violence):
     period = violence[months.isin(selection)]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        places = select_places(period, n_places=18, cell_size=150, min_separation=0)
+        places = select_places(
+            period, n_places=18, cell_size=150, min_separation=0, artefacts="off"
+        )
     planted = pd.DataFrame(truth["patrol"]["places"]).sort_values("rank")
     assert places["n"].tolist() == planted["selection_count"].tolist()
     assert set(places["place_id"]) == set(planted["place_id"])

@@ -1,0 +1,253 @@
+"""Police force areas of England and Wales, and rows lying far outside their force.
+
+police.uk snaps each crime to an anonymous map point, and forces record some crimes
+outside their own area (a few hundred kilometres away, now and then). Such rows are
+real records, so the readers keep them, but a grid drawn over every point would
+stretch to cover them: :func:`outside_force_area` measures how far each row lies
+outside the area of the force in its ``force`` (``Falls within``) column, and the
+readers report rows more than :data:`FAR_OUTSIDE_KM` outside.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+from functools import cache
+from importlib import resources
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots.exceptions import CRSError
+from hotspots.io._forces import force_record, lookup_force, resolve_force
+from hotspots.io._schema import BNG
+
+__all__ = [
+    "FAR_OUTSIDE_KM",
+    "far_outside_by_force",
+    "force_area",
+    "force_polygon",
+    "outside_force_area",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Rows lying more than this many kilometres outside their force's area are
+#: reported by the readers (kept, not set aside).
+FAR_OUTSIDE_KM = 5.0
+_FILE = "force_areas.geojson.gz"
+_M_PER_KM = 1000.0
+
+
+@cache
+def _areas() -> gpd.GeoDataFrame:
+    data = resources.files("hotspots.data").joinpath(_FILE).read_bytes()
+    areas = gpd.read_file(io.BytesIO(gzip.decompress(data)))
+    if areas.crs is None or areas.crs.to_epsg() != 27700:  # pragma: no cover
+        areas = areas.set_crs(BNG, allow_override=True)
+    return areas.set_index("slug", drop=False)
+
+
+def _no_outline_error(slug: str) -> ValueError:
+    rec = force_record(slug)
+    if not rec["has_area"]:
+        why = (
+            f"{rec['name']} polices a network (the railways), not an area, so it "
+            "has no force area"
+        )
+    else:
+        why = (
+            f"{rec['name']} has a force area, but hotspots ships no outline for it "
+            "(only the 43 police force areas of England and Wales)"
+        )
+    return ValueError(
+        f"force_area: {why}. Pass your own study area instead: "
+        "boundary=hotspots.read_boundary('area.geojson')."
+    )
+
+
+def force_polygon(force: str) -> shapely.Geometry:
+    """Return the outline of a force's area as one shapely geometry (EPSG:27700).
+
+    A helper for the other layers: ``force_polygon("leicestershire")``. Raises
+    ``ValueError`` as :func:`force_area` does.
+    """
+    slug = resolve_force(force)
+    areas = _areas()
+    if slug not in areas.index:
+        raise _no_outline_error(slug)
+    return areas.loc[slug, "geometry"]
+
+
+def force_area(force: str) -> gpd.GeoDataFrame:
+    """Return the area of a police force of England and Wales, in British National Grid.
+
+    Parameters
+    ----------
+    force : str
+        The force by slug, published name or area name (see
+        :func:`hotspots.io.resolve_force`), e.g. ``"leicestershire"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row in EPSG:27700 (metres): ``slug``, ``name`` (as police.uk writes
+        it), ``area_name`` (Home Office police force area name) and ``geometry``.
+
+    Raises
+    ------
+    ValueError
+        If ``force`` is not a police.uk force (the message lists the closest
+        names), or is British Transport Police (no area) or the Police Service of
+        Northern Ireland (no outline shipped).
+
+    Notes
+    -----
+    The outlines are the 2011 LSOAs of each force (ONS super-generalised clipped
+    boundaries) dissolved by force and snapped to whole metres: good for maps and
+    for telling whether a point lies in or near a force, not for measuring areas.
+    Source and derivation: ``hotspots/data/README.md``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> area = force_area("Leicestershire Police")
+    >>> area.geometry.iloc[0].contains(shapely.Point(458_600, 304_500))  # Leicester
+    True
+    """
+    slug = resolve_force(force)
+    areas = _areas()
+    if slug not in areas.index:
+        raise _no_outline_error(slug)
+    return areas.loc[[slug], ["slug", "name", "area_name", "geometry"]].reset_index(
+        drop=True
+    )
+
+
+def _slugs(forces: pd.Series) -> pd.Series:
+    """Slug per row (None where the force text names no police.uk force)."""
+    codes, values = pd.factorize(forces.astype(str), use_na_sentinel=False)
+    slugs = np.array([lookup_force(v) for v in values], dtype=object)
+    return pd.Series(slugs[codes], index=forces.index, dtype=object)
+
+
+def outside_force_area(
+    crimes: gpd.GeoDataFrame, *, km: float = FAR_OUTSIDE_KM
+) -> pd.Series:
+    """Return how far each crime lies outside the area of its own force, in metres.
+
+    Parameters
+    ----------
+    crimes : geopandas.GeoDataFrame
+        Crimes with a ``force`` column (police.uk ``Falls within``, or any name,
+        slug or area name :func:`hotspots.io.resolve_force` accepts) and point
+        geometries, as :func:`hotspots.read_policeuk` returns them.
+    km : float, default :data:`FAR_OUTSIDE_KM`
+        Threshold, kilometres, for the count logged and recorded in the result's
+        ``attrs["hotspots"]`` (``km`` and ``n_far``).
+
+    Returns
+    -------
+    pandas.Series
+        Float metres, aligned with ``crimes``: 0 inside the area, the distance to
+        its edge outside, NaN where the force has no shipped area (British
+        Transport Police, Police Service of Northern Ireland, unknown names) or the
+        point is empty.
+
+    Raises
+    ------
+    ValueError
+        If ``crimes`` has no ``force`` column or ``km`` is negative.
+    CRSError
+        If ``crimes`` has no CRS.
+
+    Examples
+    --------
+    >>> from hotspots.demo import load_real_sample
+    >>> crimes = load_real_sample().crimes
+    >>> metres = outside_force_area(crimes)
+    >>> bool((metres > 5_000).sum() > 0)
+    True
+    """
+    if "force" not in crimes.columns:
+        raise ValueError(
+            "outside_force_area: crimes have no 'force' column; columns present: "
+            f"{list(crimes.columns)}. Read them with hotspots.read_policeuk()."
+        )
+    if not km >= 0:
+        raise ValueError(f"km must be >= 0; got {km}")
+    if crimes.crs is None:
+        raise CRSError(
+            "crimes have no CRS. Set it first, e.g. crimes.set_crs(27700) (British "
+            "National Grid) or crimes.set_crs(4326) (longitude/latitude)."
+        )
+    geoms = np.asarray(crimes.geometry.to_crs(BNG).values, dtype=object)
+    usable = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+    usable &= ~shapely.is_empty(geoms)
+    x, y = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    x[usable], y[usable] = shapely.get_x(geoms[usable]), shapely.get_y(geoms[usable])
+    located = np.isfinite(x) & np.isfinite(y)
+    out = np.full(len(crimes), np.nan)
+    slugs = _slugs(crimes["force"]).to_numpy()
+    areas = _areas()
+    for slug in pd.unique(slugs[located]):
+        if slug is None or slug not in areas.index:
+            continue
+        rows = located & (slugs == slug)
+        out[rows] = _distance(areas.loc[slug, "geometry"], x[rows], y[rows])
+    result = pd.Series(out, index=crimes.index, name="outside_force_area_m")
+    n_far = int((result > km * _M_PER_KM).sum())
+    result.attrs["hotspots"] = {"km": km, "n_far": n_far}
+    if n_far:
+        logger.info(
+            "%s located row(s) lie more than %g km outside their force area.",
+            f"{n_far:,}",
+            km,
+        )
+    return result
+
+
+def _distance(area, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Metres from each point to ``area`` (0 inside), checking containment first."""
+    shapely.prepare(area)
+    inside = shapely.contains_xy(area, x, y)
+    dist = np.zeros(len(x))
+    if (~inside).any():
+        dist[~inside] = shapely.distance(area, shapely.points(x[~inside], y[~inside]))
+    return dist
+
+
+def far_outside_by_force(
+    crimes: gpd.GeoDataFrame, *, km: float = FAR_OUTSIDE_KM
+) -> pd.DataFrame:
+    """Count rows more than ``km`` outside their force's area, per force as written.
+
+    Returns one row per distinct ``force`` value: ``force``, ``slug`` (None when
+    unknown), ``has_outline``, ``far_outside_area`` (count; 0 where no outline) and
+    ``furthest_km`` (NaN when none is far).
+    """
+    columns = ["force", "slug", "has_outline", "far_outside_area", "furthest_km"]
+    if len(crimes) == 0 or "force" not in crimes.columns:
+        return pd.DataFrame(columns=columns)
+    metres = outside_force_area(crimes, km=km)
+    frame = pd.DataFrame(
+        {"force": crimes["force"].astype(str).to_numpy(), "m": metres.to_numpy()}
+    )
+    rows = []
+    areas = _areas()
+    for force, group in frame.groupby("force", sort=True):
+        slug = lookup_force(str(force))
+        far = group["m"] > km * _M_PER_KM
+        rows.append(
+            (
+                force,
+                slug,
+                slug is not None and slug in areas.index,
+                int(far.sum()),
+                group.loc[far, "m"].max() / _M_PER_KM if far.any() else np.nan,
+            )
+        )
+    return pd.DataFrame(rows, columns=columns)

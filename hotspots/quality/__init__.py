@@ -1,0 +1,36 @@
+"""Check: data-quality diagnostics before any hot spot is shown.
+
+police.uk and force data carry recording artefacts that statistics cannot see:
+crimes piled on the map point of a police station, a hospital or a prison; months
+missing from the archive; a share of rows without a location that changes over the
+study period; LSOA codes of two vintages; rows far outside the force's area.
+:func:`check_data` finds them and returns a :class:`QualityReport` (a tidy table of
+findings with what to do); :func:`describe_places` names places and cells in the
+words an analyst recognises; :func:`handle_artefacts` applies the choice of what to
+do with crimes at flagged points, which :func:`hotspots.select_places`,
+:func:`hotspots.find_hotspots` and :func:`hotspots.evaluate` expose as
+``artefacts=``.
+"""
+
+from hotspots.quality._check import check_data
+from hotspots.quality._places import (
+    ARTEFACT_ACTIONS,
+    PLACE_NAME_COLUMNS,
+    describe_places,
+    handle_artefacts,
+)
+from hotspots.quality._points import REPORTING_KEYWORDS, map_points
+from hotspots.quality._report import CHECKS, FINDING_COLUMNS, QualityReport
+
+__all__ = [
+    "ARTEFACT_ACTIONS",
+    "CHECKS",
+    "FINDING_COLUMNS",
+    "PLACE_NAME_COLUMNS",
+    "REPORTING_KEYWORDS",
+    "QualityReport",
+    "check_data",
+    "describe_places",
+    "handle_artefacts",
+    "map_points",
+]
