@@ -43,8 +43,11 @@ nbval: $(STAMP)
 
 # The site is built from the repository root (docs/conf.py says why); notebooks are
 # executed by myst-nb and cached in docs/_build/.jupyter_cache; -W: warnings fail it.
+# -E and a fresh docs/api/generated: every page is re-read, so a stale environment
+# cannot hide a new or renamed public name (the notebook cache keeps it quick).
 docs: $(STAMP)
-	$(BIN)/sphinx-build -b html -W --keep-going -q -c docs -d docs/_build/doctrees \
+	rm -rf docs/api/generated
+	$(BIN)/sphinx-build -b html -E -W --keep-going -q -c docs -d docs/_build/doctrees \
 	  . docs/_build/html
 	@echo "Documentation: docs/_build/html/index.html"
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots._validate import check_projected, check_weights
+from hotspots._validate import EDGE_NUDGE_M, check_projected, check_weights
 from hotspots.exceptions import CRSError, HotspotsWarning
 from hotspots.find._cell_size import (
     CELL_SIZE_RULES,
@@ -25,6 +25,7 @@ from hotspots.find._cell_size import (
     resolve_cell_size,
     stray_points,
 )
+from hotspots.find._hex import hex_row_col, hex_row_height, hexagons
 
 __all__ = [
     "CELL_SIZE_RULES",
@@ -43,7 +44,6 @@ logger = logging.getLogger(__name__)
 _MAX_CELLS = 5_000_000
 
 Shape = Literal["square", "hex"]
-_SQRT3 = math.sqrt(3.0)
 
 
 def _boundary_geometry(boundary, crs):
@@ -60,10 +60,6 @@ def _boundary_geometry(boundary, crs):
             )
         return boundary.to_crs(crs).geometry.union_all()
     return boundary
-
-
-def _hex_row_height(size: float) -> float:
-    return size * _SQRT3 / 2.0
 
 
 def make_grid(
@@ -168,14 +164,14 @@ def make_grid(
         left, bottom = x0 + col * size, y0 + row * size
         geometry = shapely.box(left, bottom, left + size, bottom + size)
     else:
-        height = _hex_row_height(size)
+        height = hex_row_height(size)
         nrow = max(1, math.floor((maxy - y0) / height) + 2)
         ncol = max(1, math.floor((maxx - x0) / size) + 2)
         _check_size(nrow, ncol, size, bounds)
         row, col = np.divmod(np.arange(nrow * ncol), ncol)
         cx = x0 + size * (col + 0.5 * (row % 2))
         cy = y0 + row * height
-        geometry = _hexagons(cx, cy, size)
+        geometry = hexagons(cx, cy, size)
     grid = gpd.GeoDataFrame({"row": row, "col": col}, geometry=geometry, crs=crs)
     if area is not None:
         shapely.prepare(area)
@@ -210,17 +206,6 @@ def _check_size(nrow: int, ncol: int, size: float, bounds) -> None:
         )
 
 
-def _hexagons(cx: np.ndarray, cy: np.ndarray, size: float) -> np.ndarray:
-    """Pointy-topped hexagons with flat-to-flat width ``size`` centred on (cx, cy)."""
-    radius = size / _SQRT3  # centre to vertex
-    angles = np.deg2rad(np.arange(6) * 60.0 + 30.0)
-    xs = cx[:, None] + radius * np.cos(angles)[None, :]
-    ys = cy[:, None] + radius * np.sin(angles)[None, :]
-    ring = np.stack([xs, ys], axis=-1)
-    ring = np.concatenate([ring, ring[:, :1]], axis=1)
-    return shapely.polygons(ring)
-
-
 def cell_centres(grid: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return the x and y of each cell's centre, in metres.
 
@@ -235,7 +220,7 @@ def cell_centres(grid: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
         col = grid["col"].to_numpy(dtype=float)
         if meta["shape"] == "square":
             return x0 + (col + 0.5) * size, y0 + (row + 0.5) * size
-        return x0 + size * (col + 0.5 * (row % 2)), y0 + row * _hex_row_height(size)
+        return x0 + size * (col + 0.5 * (row % 2)), y0 + row * hex_row_height(size)
     centres = grid.geometry.centroid
     return centres.x.to_numpy(), centres.y.to_numpy()
 
@@ -246,7 +231,12 @@ def assign_cells(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.nda
     Works arithmetically from the grid's origin and cell size (no spatial join):
     squares by floor division, hexagons by the nearest of the candidate centres in
     the two nearest rows (a hexagonal grid is the Voronoi diagram of its centres).
-    Points on a shared edge go to the cell above/right.
+
+    **The edge rule** (the same in counts, places, panels and named places): a
+    point on a shared edge belongs to the cell to its north-east (holding the point
+    moved a millionth of a metre north and east); on the grid's outer edge, where
+    there is none, to the cell it touches (squares: the cell to the south or west;
+    hexagons: the point moved a millionth of a metre south-west instead).
     """
     meta = grid.attrs.get("hotspots", {})
     if "cell_size" not in meta:
@@ -256,36 +246,46 @@ def assign_cells(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.nda
         )
     size, (x0, y0) = meta["cell_size"], meta["origin"]
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if meta["shape"] == "square":
-        row = np.floor((y - y0) / size)
-        col = np.floor((x - x0) / size)
-    else:
-        height = _hex_row_height(size)
-        base = np.floor((y - y0) / height)
-        best = np.full(x.shape, np.inf)
-        row = np.zeros_like(x)
-        col = np.zeros_like(x)
-        for offset in (0.0, 1.0):
-            r = base + offset
-            shift = 0.5 * np.mod(r, 2)
-            c = np.round((x - x0) / size - shift)
-            d2 = (x - (x0 + size * (c + shift))) ** 2 + (y - (y0 + r * height)) ** 2
-            better = d2 < best
-            best = np.where(better, d2, best)
-            row = np.where(better, r, row)
-            col = np.where(better, c, col)
     lookup = pd.Series(
         grid["cell_id"].to_numpy(),
         index=pd.MultiIndex.from_arrays(
             [grid["row"].to_numpy(), grid["col"].to_numpy()]
         ),
     )
-    ok = np.isfinite(row) & np.isfinite(col)
-    keys = pd.MultiIndex.from_arrays(
-        [row[ok].astype(np.int64), col[ok].astype(np.int64)]
-    )
-    out = np.full(x.shape, -1, dtype=np.int64)
-    out[ok] = lookup.reindex(keys).fillna(-1).to_numpy(dtype=np.int64)
+
+    def find(row, col, where):
+        ok = where & np.isfinite(row) & np.isfinite(col)
+        keys = pd.MultiIndex.from_arrays(
+            [row[ok].astype(np.int64), col[ok].astype(np.int64)]
+        )
+        found = np.full(x.shape, -1, dtype=np.int64)
+        found[ok] = lookup.reindex(keys).fillna(-1).to_numpy(dtype=np.int64)
+        return found
+
+    everywhere = np.ones(x.shape, dtype=bool)
+    if meta["shape"] != "square":
+        # ties between hexagons go north-east; on the outer edge, where that
+        # neighbour is not in the grid, to the hexagon on the other side
+        out = find(
+            *hex_row_col(x + EDGE_NUDGE_M, y + EDGE_NUDGE_M, size, x0, y0), everywhere
+        )
+        retry = out < 0
+        if retry.any():
+            back = find(
+                *hex_row_col(x - EDGE_NUDGE_M, y - EDGE_NUDGE_M, size, x0, y0), retry
+            )
+            out[retry] = back[retry]
+        return out
+    row = np.floor((y - y0) / size)
+    col = np.floor((x - x0) / size)
+    out = find(row, col, everywhere)
+    # on the grid's outer north or east edge: the cell the point touches
+    west = np.isclose((x - x0) / size, col)
+    south = np.isclose((y - y0) / size, row)
+    for dr, dc, on in ((0, -1, west), (-1, 0, south), (-1, -1, west & south)):
+        retry = (out < 0) & on
+        if retry.any():
+            out[retry] = find(row + dr, col + dc, retry)[retry]
     return out
 
 
@@ -361,6 +361,20 @@ def count_points(
         "n_points": len(points),
         "n_outside": int((~inside).sum()),
     }
-    if (~inside).any():
-        logger.info("%d point(s) fall outside the grid's cells.", int((~inside).sum()))
+    lost = int((~inside).sum())
+    if len(points) and lost == len(points):
+        raise ValueError(
+            f"none of the {len(points):,} points falls in a cell of the grid: the "
+            "grid (or boundary) and the points do not overlap, so every count would "
+            "be zero. Map both to check; a boundary of another area, or points in "
+            "another CRS read as metres, give this."
+        )
+    if lost:
+        warnings.warn(
+            f"{lost:,} of {len(points):,} points fall in no cell of the grid (outside "
+            "the boundary or grid) and are not counted; "
+            f"{len(points) - lost:,} are.",
+            HotspotsWarning,
+            stacklevel=2,
+        )
     return out

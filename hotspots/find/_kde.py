@@ -249,6 +249,13 @@ def kde(
         method=method,
         cell_size=size,
     )
+    weighted = w is None or bool(np.any(w > 0))  # all-zero weights: zero is right
+    if len(px) and weighted and not np.any(density > 0):
+        raise ValueError(
+            f"none of the {len(px):,} points lies within the bandwidth ({h:,.0f} m) "
+            "of any cell centre: the grid (or boundary) and the points do not "
+            "overlap, so the surface would be zero everywhere. Map both to check."
+        )
     out = grid.copy()
     out["kde"] = density * _M2_PER_KM2
     out.attrs["hotspots"] = {

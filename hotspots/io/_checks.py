@@ -205,7 +205,8 @@ def check_coordinates(
         ok = reasons.ok
         outside = np.zeros(len(x), dtype=bool)
         shapely.prepare(boundary)
-        outside[ok] = ~shapely.contains_xy(boundary, x[ok], y[ok])
+        # closed: a point on the boundary line is inside (the edge rule)
+        outside[ok] = ~shapely.intersects_xy(boundary, x[ok], y[ok])
         reasons.mark(outside, "outside_boundary")
     return lon, lat, x, y
 

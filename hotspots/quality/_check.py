@@ -81,11 +81,16 @@ def _point_findings(
         if row.reporting_location:
             parts.append(f"its label names a {row.reporting_location}")
         if row.single_point:
+            near = (
+                f"{row.ratio:.1f} times the mean of the {POINT_NEIGHBOURS} busiest "
+                f"other points within {POINT_RADIUS_M:.0f} m ({row.baseline:.1f})"
+                if row.baseline >= 1
+                else f"while no other point within {POINT_RADIUS_M:.0f} m averages "
+                "one crime"
+            )
             parts.append(
-                f"{row.n:,} crimes, {row.ratio:.1f} times the mean of the "
-                f"{POINT_NEIGHBOURS} busiest other points within {POINT_RADIUS_M:.0f}"
-                f" m ({row.baseline:.1f}) and {row.share:.0%} of all crimes within "
-                f"it, in {share}"
+                f"{row.n:,} crimes, {near}, and {row.share:.0%} of all crimes within "
+                f"{POINT_RADIUS_M:.0f} m, in {share}"
             )
         else:
             parts.append(

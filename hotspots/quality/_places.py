@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hotspots._validate import EDGE_NUDGE_M
 from hotspots.exceptions import HotspotsWarning
 from hotspots.quality._report import QualityReport
 
@@ -113,7 +114,13 @@ def describe_places(
         tree = shapely.STRtree(geoms)
         pts = crimes.geometry.to_numpy()
         crime_idx, place_pos = tree.query(pts, predicate="intersects")
-        # a crime on a shared edge belongs to one place: the first found
+        # a crime on a shared edge belongs to one place: the one to its north-east
+        # (the edge rule of hotspots.count_points), else the first found
+        nx = crimes.geometry.x.to_numpy()[crime_idx] + EDGE_NUDGE_M
+        ny = crimes.geometry.y.to_numpy()[crime_idx] + EDGE_NUDGE_M
+        behind = ~shapely.contains_xy(geoms[place_pos], nx, ny)
+        order = np.lexsort((behind, crime_idx))
+        crime_idx, place_pos = crime_idx[order], place_pos[order]
         first = ~pd.Series(crime_idx).duplicated().to_numpy()
         crime_idx, place_pos = crime_idx[first], place_pos[first]
         x = np.round(crimes.geometry.x.to_numpy(dtype=float), 1)[crime_idx]
@@ -148,7 +155,13 @@ def _column(crimes, name: str, index: np.ndarray) -> np.ndarray:
 def _fill(columns: dict, table: pd.DataFrame) -> None:
     for place, rows in table.groupby("place", sort=False):
         total = len(rows)
-        labels = rows["location"].map(_short).value_counts()
+        labels = (  # most crimes first; ties in alphabetical order
+            rows["location"]
+            .map(_short)
+            .value_counts()
+            .sort_index()
+            .sort_values(ascending=False, kind="stable")
+        )
         columns["top_locations"][place] = "; ".join(
             f"{label} ({k})" for label, k in labels.head(_TOP).items()
         )

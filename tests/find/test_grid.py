@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import shapely
 
-from hotspots.exceptions import CRSError
+from hotspots.exceptions import CRSError, HotspotsWarning
 from hotspots.find._grid import assign_cells, auto_cell_size, count_points, make_grid
 
 
@@ -51,8 +51,6 @@ def test_auto_cell_size_is_reported_and_recorded(caplog, cell_size, expected, ru
 
 
 def test_make_grid_leaves_out_strays_with_a_warning():
-    from hotspots.exceptions import HotspotsWarning
-
     rng = np.random.default_rng(4)
     x = np.r_[rng.uniform(450_000, 460_000, 999), 200_000.0]  # one row in Cornwall
     y = np.r_[rng.uniform(300_000, 310_000, 999), 50_000.0]
@@ -95,7 +93,8 @@ def test_count_points_weighted_and_bad_weights():
 def test_boundary_drops_cells_and_counts_outside_points():
     pts = _points([50, 950], [50, 950])
     boundary = gpd.GeoSeries([shapely.box(0, 0, 500, 500)], crs=27700)
-    out = count_points(pts, cell_size=100, boundary=boundary)
+    with pytest.warns(HotspotsWarning, match="1 of 2 points fall in no cell"):
+        out = count_points(pts, cell_size=100, boundary=boundary)
     assert len(out) == 25  # cells overlapping the 500 m box; edge-touching ones dropped
     assert out["n"].sum() == 1 and out.attrs["hotspots"]["n_outside"] == 1
 
