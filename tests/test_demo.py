@@ -19,13 +19,18 @@ def test_run_demo_writes_outputs_and_conserves_rows(tmp_path):
 
     from hotspots.exceptions import HotspotsWarning
 
-    # the real sample has recording artefacts: the hot spot map names and warns
-    with pytest.warns(HotspotsWarning, match="flagged as likely recording"):
+    # the real sample has recording artefacts: the hot spot map names and warns;
+    # and rows outside the force's LSOAs are counted out of the grid with a warning
+    with pytest.warns(HotspotsWarning) as record:
         outputs = run_demo(
             tmp_path / "processed",
             synthetic_dir=tmp_path / "synthetic",
             render_notebooks=False,
         )
+    said = [str(w.message) for w in record]
+    assert any("flagged as likely recording" in m for m in said)
+    expected = ("flagged as likely recording", "fall in no cell of the grid")
+    assert all(any(e in m for e in expected) for m in said), said
     real = gpd.read_parquet(outputs["real_crimes"])
     real_q = pd.read_csv(outputs["real_quarantine"])
     assert len(real) + len(real_q) == 85_306

@@ -18,9 +18,8 @@ logger = logging.getLogger(__name__)
 #: bandwidth.
 _DEMO_CELL_M = 250
 _DEMO_BANDWIDTH_M = 400
-#: Illustrative patrol input for the SYNTHETIC pack (not any force's figures):
-#: 18 places x 15 minutes x 3 visits a day x 365 days is about 4,900 hours.
-_DEMO_OFFICER_HOURS = 4927.5
+#: Illustrative patrol input for the SYNTHETIC pack (not any force's figures): the
+#: officer hours come from the planted dosage (hotspots.synthetic.patrol_dosage).
 _DEMO_HOURLY_COST = 45.0
 
 
@@ -88,18 +87,7 @@ def run_demo(
         + [f"  {n:>7,}  {name}" for name, n in classes.items() if n]
     )
 
-    from hotspots import maps
-
-    force_outline = boundary[["geometry"]].dissolve()  # one outline, not 611 LSOAs
-    real_map = maps.gistar_map(
-        cells,
-        tiles=None,
-        outline=force_outline,
-        title="Gi* hot spots of serious violence, Leicestershire, 2024 "
-        "(police.uk data, Open Government Licence v3.0)",
-        synthetic=False,
-    )
-    maps.quality_map(report.flagged_points, m=real_map, synthetic=False)
+    real_map = demo_real_map(cells, report.flagged_points, boundary)
     outputs.update(
         _save_map(real_map, out_dir / "maps" / "real_leicestershire_hotspots_2024.html")
     )
@@ -131,8 +119,9 @@ def _synthetic_pack(
     out_dir: Path, crimes: Path, truth_path: Path, outputs: dict
 ) -> dict:
     """Build the SYNTHETIC knowledge-sharing pack of the 18 planted patrol places."""
+    from hotspots.evaluation import officer_hours
     from hotspots.pack import build_pack
-    from hotspots.synthetic import load_truth, patrol_places
+    from hotspots.synthetic import load_truth, patrol_dosage, patrol_places
 
     truth = load_truth(truth_path)
     places_path = out_dir / "synthetic_patrol_places.geojson"
@@ -146,30 +135,61 @@ def _synthetic_pack(
         title="Hot spot patrols against serious violence: a worked example",
         area="Leicestershire (SYNTHETIC)",
         organisation="a fictional force (SYNTHETIC demonstration)",
-        officer_hours=_DEMO_OFFICER_HOURS,
+        officer_hours=officer_hours(**patrol_dosage(truth)),
         hourly_cost=_DEMO_HOURLY_COST,
         hourly_cost_source="illustrative figure for the SYNTHETIC demonstration",
     )
     outputs["summaries"]["SYNTHETIC knowledge-sharing pack"] = str(pack)
 
-    from hotspots import maps
-    from hotspots.evaluation import rings
+    import geopandas as gpd
 
-    places = patrol_places(truth)
-    m = maps.places_map(
-        places,
-        tiles=None,
-        outline=load_lsoa()[["geometry"]].dissolve(),
-        title="SYNTHETIC patrol places and 250 m displacement rings",
-        synthetic=True,
-    )
-    maps.rings_map(places, rings(places, radius=250), m=m, synthetic=True)
+    m = demo_synthetic_map(patrol_places(truth), gpd.read_parquet(crimes), load_lsoa())
     return {
         **_save_map(m, out_dir / "maps" / "synthetic_patrol_places.html"),
         "synthetic_patrol_places": places_path,
         "pack": pack.index,
         "pack_zip": pack.zip_path,
     }
+
+
+def demo_real_map(cells, flagged_points, boundary):
+    """Return the demo's map of the real sample's 2024 Gi* hot spots.
+
+    Hot cells only (named by their busiest police.uk locations), the flagged map
+    points, and the force's LSOAs as the outline (the force boundary, and named
+    LSOAs when zoomed in). OpenStreetMap tiles show when the reader is online.
+    """
+    from hotspots import maps
+
+    m = maps.gistar_map(
+        cells,
+        outline=boundary,
+        title="Gi* hot spots of serious violence",
+        where="Leicestershire, police.uk data (Open Government Licence v3.0)",
+        when="2024",
+        synthetic=False,
+    )
+    return maps.quality_map(flagged_points, m=m, synthetic=False)
+
+
+def demo_synthetic_map(places, crimes, boundary):
+    """Return the demo's map of the SYNTHETIC patrol places and their 250 m rings.
+
+    The places are named by their busiest locations in ``crimes``
+    (:func:`hotspots.quality.describe_places`) and drawn once, with their rings.
+    """
+    from hotspots import maps
+    from hotspots.evaluation import rings
+    from hotspots.quality import describe_places
+
+    named = describe_places(places, crimes)
+    m = maps.places_map(
+        named,
+        outline=boundary,
+        title="SYNTHETIC patrol places and 250 m displacement rings",
+        synthetic=True,
+    )
+    return maps.rings_map(named, rings(named, radius=250), m=m, synthetic=True)
 
 
 def _relative(path: Path) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 import hotspots
+from hotspots._safe import spreadsheet_safe
 from hotspots.cli._common import fail, load_crimes, shown
 from hotspots.exceptions import HotspotsError
 from hotspots.io import read_boundary
@@ -109,12 +110,17 @@ def evaluate(
         paths = {
             "estimates": out_dir / "evaluation.csv",
             "balance": out_dir / "balance.csv",
+            "verdict checks": out_dir / "verdict_checks.csv",
             "plot": out_dir / "its.png",
         }
         with atomic_path(paths["estimates"]) as tmp:
-            result.to_frame().to_csv(tmp, index=False)
+            spreadsheet_safe(result.to_frame()).to_csv(tmp, index=False)
         with atomic_path(paths["balance"]) as tmp:
-            result.balance.to_csv(tmp, index_label="feature")
+            spreadsheet_safe(result.balance.reset_index(names="feature")).to_csv(
+                tmp, index=False
+            )
+        with atomic_path(paths["verdict checks"]) as tmp:
+            spreadsheet_safe(result.verdict.checks).to_csv(tmp, index=False)
         ax = hotspots.plot_its(
             result.its,
             title=f"{label}crimes in the {len(treated)} treated places, "

@@ -51,6 +51,15 @@ from hotspots.exceptions import HotspotsError
 @click.option("--officer-hours", type=float, help="Patrol officer hours (post period).")
 @click.option("--hourly-cost", type=float, help="Cost of one officer hour, GBP.")
 @click.option("--hourly-cost-source", default="", help="Where the hourly cost is from.")
+@click.option(
+    "--price-year",
+    help="Financial year the hourly cost is priced in, e.g. 2024/25; every money "
+    "figure is put in it (default: the latest year of the shipped GDP deflator).",
+)
+@click.option(
+    "--boundary-attribution",
+    help="Attribution of the --boundary data (default: the ONS / OS statement).",
+)
 @click.option("--no-map", is_flag=True, help="Static map only (smaller page).")
 @click.option("--no-zip", is_flag=True, help="Do not write the zip.")
 @click.option(
@@ -76,6 +85,8 @@ def pack(
     officer_hours,
     hourly_cost,
     hourly_cost_source,
+    price_year,
+    boundary_attribution,
     no_map,
     no_zip,
     rebuild,
@@ -125,6 +136,8 @@ def pack(
             officer_hours=officer_hours,
             hourly_cost=hourly_cost,
             hourly_cost_source=hourly_cost_source,
+            price_year=price_year,
+            boundary_attribution=boundary_attribution,
         )
         built = build_pack(
             out, recipe, zip_archive=not no_zip, interactive_map=not no_map

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 import hotspots
+from hotspots._safe import spreadsheet_safe
 from hotspots.cli._common import artefact_lines, boundary_option, fail, load_crimes
 from hotspots.exceptions import HotspotsError
 from hotspots.io import read_boundary
@@ -117,7 +118,7 @@ def select(
         with atomic_path(geojson) as tmp:
             places.to_crs(4326).to_file(tmp, driver="GeoJSON")
         with atomic_path(csv) as tmp:
-            table.to_csv(tmp, index=False)
+            spreadsheet_safe(table).to_csv(tmp, index=False)
     except (HotspotsError, ValueError) as err:
         fail(err)
     meta = places.attrs["hotspots"]

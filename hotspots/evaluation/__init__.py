@@ -8,12 +8,11 @@ from hotspots.evaluation._comparison import (
     candidate_places,
     choose_comparisons,
 )
-from hotspots.evaluation._costs import (
-    CostBenefit,
-    break_even_reduction,
-    cost_benefit,
-    crimes_prevented,
-)
+from hotspots.evaluation._cost_break_even import break_even_reduction
+from hotspots.evaluation._cost_hours import officer_hours
+from hotspots.evaluation._cost_result import CostBenefit
+from hotspots.evaluation._costs import cost_benefit, crimes_prevented
+from hotspots.evaluation._deflator import gdp_deflator, uprate, uprate_unit_costs
 from hotspots.evaluation._did import did, relative_effect_size
 from hotspots.evaluation._displacement import rings, wdq
 from hotspots.evaluation._effect import Effect
@@ -29,9 +28,16 @@ from hotspots.evaluation._unit_costs import (
     home_office_unit_costs,
     unit_cost_table,
 )
+from hotspots.evaluation._verdict import (
+    PRACTICE_BANK_LABELS,
+    Verdict,
+    format_p,
+    judge,
+)
 
 __all__ = [
     "POLICEUK_CAVEATS",
+    "PRACTICE_BANK_LABELS",
     "SMS_FLAGS",
     "UNIT_COST_COLUMNS",
     "CostBenefit",
@@ -39,6 +45,7 @@ __all__ = [
     "Evaluation",
     "InterruptedTimeSeries",
     "Matched",
+    "Verdict",
     "break_even_reduction",
     "candidate_places",
     "choose_comparisons",
@@ -46,9 +53,13 @@ __all__ = [
     "crimes_prevented",
     "did",
     "evaluate",
+    "format_p",
+    "gdp_deflator",
     "home_office_unit_costs",
     "its",
+    "judge",
     "maryland_sms",
+    "officer_hours",
     "panel",
     "plot_its",
     "randomisation_test",
@@ -58,5 +69,7 @@ __all__ = [
     "simulate_studies",
     "summarise_studies",
     "unit_cost_table",
+    "uprate",
+    "uprate_unit_costs",
     "wdq",
 ]

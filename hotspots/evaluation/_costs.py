@@ -1,25 +1,28 @@
-"""Cost-benefit of a place-based intervention: unit costs of crime, officer hours."""
+"""Cost-benefit of a place-based intervention: crimes prevented, priced in one year.
+
+Officer hours are in ``_cost_hours``, the GDP deflator in ``_deflator``, the result
+type in ``_cost_result`` and the break-even threshold in ``_cost_break_even``.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pandas as pd
 
-from hotspots._validate import check_positive
+from hotspots.evaluation._cost_hours import patrol_cost
+from hotspots.evaluation._cost_result import (
+    CostBenefit,
+    cost_per_crime_effect,
+    price_basis,
+)
+from hotspots.evaluation._deflator import resolve_price_year, uprate_unit_costs
 from hotspots.evaluation._effect import Effect
-from hotspots.evaluation._unit_costs import mix_unit_cost
+from hotspots.evaluation._unit_costs import check_unit_costs, mix_unit_cost
 
-__all__ = [
-    "CRIMES_PREVENTED",
-    "CostBenefit",
-    "break_even_reduction",
-    "cost_benefit",
-    "crimes_prevented",
-]
+__all__ = ["CRIMES_PREVENTED", "cost_benefit", "crimes_prevented", "priced_unit_cost"]
 
 #: Measure name an :class:`Effect` must carry to be used as crimes prevented.
 CRIMES_PREVENTED = "crimes prevented"
@@ -49,48 +52,6 @@ def _interval(value) -> tuple[float, float, float, tuple[str, ...], Effect | Non
             f"crimes_prevented must satisfy low <= estimate <= high; got {value!r}"
         )
     return estimate, low, high, (), None
-
-
-def _cost(officer_hours: float, hourly_cost: float) -> float:
-    return check_positive(officer_hours, "officer_hours") * check_positive(
-        hourly_cost, "hourly_cost"
-    )
-
-
-@dataclass(frozen=True)
-class CostBenefit:
-    """Result of :func:`cost_benefit`.
-
-    Attributes
-    ----------
-    net_benefit : Effect
-        Benefit minus cost, GBP, with the interval carried from crimes
-        prevented.
-    benefit_cost_ratio : Effect
-        Benefit / cost (> 1: the benefit exceeds the cost).
-    cost : float
-        Intervention cost, GBP (officer hours x hourly cost).
-    unit_cost : float
-        Mix-weighted cost per crime prevented, GBP.
-    break_even_crimes : float
-        Crimes that must be prevented for benefit to equal cost.
-    """
-
-    net_benefit: Effect
-    benefit_cost_ratio: Effect
-    cost: float
-    unit_cost: float
-    break_even_crimes: float
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the two effects as tidy rows."""
-        return pd.concat(
-            [self.net_benefit.to_frame(), self.benefit_cost_ratio.to_frame()],
-            ignore_index=True,
-        )
-
-    def __str__(self) -> str:
-        return f"{self.net_benefit}\n{self.benefit_cost_ratio}"
 
 
 def crimes_prevented(rate_ratio: Effect, *, observed_after: float) -> Effect:
@@ -173,6 +134,39 @@ def crimes_prevented(rate_ratio: Effect, *, observed_after: float) -> Effect:
     )
 
 
+def priced_unit_cost(
+    unit_costs: pd.DataFrame,
+    mix: str | Mapping[str, float] | pd.Series,
+    price_year: str | None,
+) -> dict:
+    """Mix-weighted unit cost in the patrol cost's price year, with its provenance.
+
+    Returns a dict: ``unit_cost`` (GBP), ``price_year``, ``price_year_auto``,
+    ``published`` (the table's own price base), ``factor``, ``source`` (of the
+    deflator), ``shares`` (normalised mix) and ``table`` (the uprated table).
+    """
+    published = check_unit_costs(unit_costs)
+    year, auto = resolve_price_year(
+        price_year,
+        context=(
+            f"unit costs uprated from {published} prices and the hourly cost taken "
+            "to be in that year's prices"
+        ),
+    )
+    table = uprate_unit_costs(unit_costs, year)
+    unit, _, shares = mix_unit_cost(table, mix)
+    return {
+        "unit_cost": unit,
+        "price_year": year,
+        "price_year_auto": auto,
+        "published": str(table["published_price_base"].iloc[0]),
+        "factor": float(table["deflator_factor"].iloc[0]),
+        "source": str(table["deflator_source"].iloc[0]),
+        "shares": shares,
+        "table": table,
+    }
+
+
 def cost_benefit(
     crimes_prevented: Effect | tuple[float, float, float],
     *,
@@ -180,8 +174,9 @@ def cost_benefit(
     mix: str | Mapping[str, float] | pd.Series,
     officer_hours: float,
     hourly_cost: float,
+    price_year: str | None = None,
 ) -> CostBenefit:
-    """Net benefit and benefit-cost ratio of an intervention, in GBP.
+    """Net benefit, benefit-cost ratio and cost per crime prevented, in one price year.
 
     Parameters
     ----------
@@ -197,18 +192,28 @@ def cost_benefit(
         Offence mix of the prevented crimes; shares sum to 1. A single offence
         name means all prevented crimes are of that type.
     officer_hours : float
-        Officer hours spent on the intervention (> 0).
+        Officer hours spent on the intervention (> 0), e.g. from
+        :func:`officer_hours`.
     hourly_cost : float
-        Fully loaded cost of one officer hour, GBP (> 0). No default: supply
-        your force's figure and cite it (:doc:`/docs/methods/costs`).
+        Fully loaded cost of one officer hour, GBP in ``price_year`` prices
+        (> 0). No default: supply your force's figure and cite it
+        (:doc:`/docs/methods/costs`).
+    price_year : str, optional
+        The financial year whose prices ``hourly_cost`` is in, e.g.
+        ``"2024/25"``; the unit costs are uprated to it with the GDP deflator
+        (:func:`uprate_unit_costs`). None = the latest year of the shipped
+        series (logged at INFO and recorded as ``price_year_auto``).
 
     Returns
     -------
     CostBenefit
-        ``net_benefit`` and ``benefit_cost_ratio`` (:class:`Effect`), ``cost``,
-        ``unit_cost`` (mix-weighted) and ``break_even_crimes``. The effects'
-        ``details`` hold ``benefit``, ``cost``, ``unit_cost`` and
-        ``break_even_crimes``.
+        ``net_benefit``, ``benefit_cost_ratio`` and ``cost_per_crime``
+        (:class:`Effect`, each with its interval), ``cost``, ``unit_cost``
+        (mix-weighted) and ``break_even_crimes``, all money in ``price_year``
+        prices; ``price_year``, ``price_year_auto``, ``unit_cost_price_base``,
+        ``deflator_factor`` and ``deflator_source`` say how. The effects'
+        ``details`` hold ``benefit``, ``cost``, ``unit_cost``,
+        ``break_even_crimes`` and ``deflator_factor``.
 
     Raises
     ------
@@ -216,49 +221,65 @@ def cost_benefit(
         If ``crimes_prevented`` or ``unit_costs`` has the wrong type.
     ValueError
         If the effect is not "crimes prevented", the mix names offences not in
-        the table or does not sum to 1, the table mixes price bases, or hours or
-        cost are not > 0.
+        the table or does not sum to 1, the table mixes price bases, hours or
+        cost are not > 0, or a price year is outside the GDP deflator series
+        (the message gives its range).
 
     Notes
     -----
     ``benefit = prevented x unit cost``, ``net = benefit - cost``, ``BCR =
-    benefit / cost`` and ``break-even = cost / unit cost`` (:doc:`/docs/methods/costs`).
-    Both are monotone in crimes prevented, so the intervals are the crimes-prevented
-    bounds pushed through the same formulas: they carry only the statistical uncertainty
-    of the effect, not that of unit costs or hours. The lower bound is the conservative
-    case.
+    benefit / cost``, ``cost per crime = cost / prevented`` and ``break-even =
+    cost / unit cost`` (:doc:`/docs/methods/costs`). All are monotone in crimes
+    prevented, so the intervals are the crimes-prevented bounds pushed through the
+    same formulas (for the cost per crime the upper bound of crimes prevented gives
+    the lower bound, and there is no interval when crimes prevented can be zero).
+    They carry only the statistical uncertainty of the effect, not that of unit
+    costs, hours or the deflator. The lower bound of crimes prevented is the
+    conservative case.
 
     Examples
     --------
-    the worked example in :doc:`/docs/methods/costs`: 4,914 officer hours at an assumed
-    £45, 25 violence with injury offences prevented.
+    The worked example in :doc:`/docs/methods/costs`: 4,914 officer hours at an
+    assumed £45, 25 violence with injury offences prevented, with the hourly cost
+    in the unit costs' own 2015/16 prices (no uprating):
 
     >>> from hotspots.evaluation import cost_benefit, home_office_unit_costs
     >>> result = cost_benefit((25, 10, 40), unit_costs=home_office_unit_costs(),
     ...                       mix="Violence with injury", officer_hours=4914,
-    ...                       hourly_cost=45)
+    ...                       hourly_cost=45, price_year="2015/16")
     >>> result.cost, result.net_benefit.estimate
     (221130.0, 130120.0)
     >>> round(result.benefit_cost_ratio.estimate, 3)
     1.588
+
+    With £45 an hour in 2024/25 prices the unit costs are uprated to match:
+
+    >>> result = cost_benefit((25, 10, 40), unit_costs=home_office_unit_costs(),
+    ...                       mix="Violence with injury", officer_hours=4914,
+    ...                       hourly_cost=45, price_year="2024/25")
+    >>> round(result.unit_cost), round(result.benefit_cost_ratio.estimate, 3)
+    (18839, 2.13)
+    >>> print(result.price_basis)
+    2024/25 prices, uprated from 2015/16 with the GDP deflator (HM Treasury, March 2026)
     """
     estimate, low, high, caveats, effect = _interval(crimes_prevented)
-    unit, price_base, shares = mix_unit_cost(unit_costs, mix)
-    cost = _cost(officer_hours, hourly_cost)
+    priced = priced_unit_cost(unit_costs, mix, price_year)
+    unit, year = priced["unit_cost"], priced["price_year"]
+    cost = patrol_cost(officer_hours, hourly_cost)
     break_even = cost / unit
     level = effect.ci_level if effect is not None else 0.95
     source = str(unit_costs["source"].iloc[0])
-    mix_text = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
+    mix_text = ", ".join(f"{k} {v:.0%}" for k, v in priced["shares"].items())
+    basis = price_basis(year, priced["published"])
     method = (
-        f"crimes prevented x unit cost ({price_base} prices; {source}); "
-        f"mix {mix_text}; cost = {officer_hours:g} officer hours x GBP {hourly_cost:g}"
+        f"crimes prevented x unit cost ({source}; {basis}); mix {mix_text}; cost = "
+        f"{officer_hours:g} officer hours x GBP {hourly_cost:g} ({year} prices)"
     )
     notes = (
         *caveats,
-        "interval carries only the uncertainty in crimes prevented (unit costs and "
-        "hours are taken as fixed)",
-        f"unit costs in {price_base} prices: uprate with the GDP deflator to compare "
-        "with current officer costs",
+        "interval carries only the uncertainty in crimes prevented (unit costs, "
+        "hours and the deflator are taken as fixed)",
+        f"all money in {basis}; the hourly cost is taken to be in {year} prices",
     )
     details = {
         "benefit": estimate * unit,
@@ -266,11 +287,12 @@ def cost_benefit(
         "unit_cost": unit,
         "break_even_crimes": break_even,
         "crimes_prevented": estimate,
+        "deflator_factor": priced["factor"],
     }
     n_treated = effect.n_treated if effect is not None else None
     net = estimate * unit - cost
     net_effect = Effect(
-        measure="net benefit (GBP)",
+        measure=f"net benefit (GBP, {year} prices)",
         estimate=net,
         ci_low=low * unit - cost,
         ci_high=high * unit - cost,
@@ -280,7 +302,7 @@ def cost_benefit(
         caveats=notes,
         interpretation=(
             f"benefit {'exceeds' if net > 0 else 'falls short of'} the cost by GBP "
-            f"{abs(net):,.0f}"
+            f"{abs(net):,.0f} ({year} prices)"
         ),
         details=details,
     )
@@ -297,81 +319,24 @@ def cost_benefit(
         interpretation=f"GBP {ratio:.2f} of crime costs avoided per GBP 1 spent",
         details=details,
     )
-    return CostBenefit(net_effect, ratio_effect, cost, unit, break_even)
-
-
-def break_even_reduction(
-    *,
-    expected_crimes: float,
-    unit_costs: pd.DataFrame,
-    mix: str | Mapping[str, float] | pd.Series,
-    officer_hours: float,
-    hourly_cost: float,
-) -> Effect:
-    """Percentage reduction at which the benefit equals the cost.
-
-    Parameters
-    ----------
-    expected_crimes : float
-        Crimes expected in the treated places over the evaluated period without
-        the intervention (> 0), e.g. the pre-period monthly rate x post months.
-    unit_costs, mix, officer_hours, hourly_cost
-        As in :func:`cost_benefit`.
-
-    Returns
-    -------
-    Effect
-        ``measure="break-even reduction (%)"``: ``100 x (cost / unit cost) /
-        expected_crimes``; no interval (a deterministic threshold; ``ci_low``
-        and ``ci_high`` are ``nan``). ``details``: ``break_even_crimes``,
-        ``cost``, ``unit_cost``, ``expected_crimes``.
-
-    Raises
-    ------
-    ValueError
-        As :func:`cost_benefit`, or if ``expected_crimes`` is not > 0.
-
-    Examples
-    --------
-    the worked example in :doc:`/docs/methods/costs` (break-even 15.74 offences) with
-    100 expected offences:
-
-    >>> from hotspots.evaluation import break_even_reduction, home_office_unit_costs
-    >>> result = break_even_reduction(expected_crimes=100,
-    ...     unit_costs=home_office_unit_costs(), mix="Violence with injury",
-    ...     officer_hours=4914, hourly_cost=45)
-    >>> round(result.estimate, 2), round(result.details["break_even_crimes"], 2)
-    (15.74, 15.74)
-    """
-    expected = check_positive(expected_crimes, "expected_crimes")
-    unit, price_base, _ = mix_unit_cost(unit_costs, mix)
-    cost = _cost(officer_hours, hourly_cost)
-    crimes = cost / unit
-    percent = 100 * crimes / expected
-    caveats = ["a threshold, not an estimate: no confidence interval"]
-    if percent > 100:
-        caveats.append(
-            f"break-even needs {crimes:.1f} crimes prevented, more than the "
-            f"{expected:g} expected: the intervention cannot pay for itself"
-        )
-    return Effect(
-        measure="break-even reduction (%)",
-        estimate=percent,
-        ci_low=math.nan,
-        ci_high=math.nan,
-        method=(
-            f"cost / unit cost / expected crimes ({price_base} prices); cost = "
-            f"{officer_hours:g} officer hours x GBP {hourly_cost:g}"
-        ),
-        caveats=tuple(caveats),
-        interpretation=(
-            f"benefit equals cost if crime falls by {percent:.1f}% "
-            f"({crimes:.1f} of {expected:g} expected crimes)"
-        ),
-        details={
-            "break_even_crimes": crimes,
-            "cost": cost,
-            "unit_cost": unit,
-            "expected_crimes": expected,
-        },
+    per_crime = cost_per_crime_effect(
+        cost,
+        (estimate, low, high),
+        level=level,
+        price_year=year,
+        method=method,
+        n_treated=n_treated,
+    )
+    return CostBenefit(
+        net_benefit=net_effect,
+        benefit_cost_ratio=ratio_effect,
+        cost=cost,
+        unit_cost=unit,
+        break_even_crimes=break_even,
+        cost_per_crime=per_crime,
+        price_year=year,
+        price_year_auto=priced["price_year_auto"],
+        unit_cost_price_base=priced["published"],
+        deflator_factor=priced["factor"],
+        deflator_source=priced["source"],
     )

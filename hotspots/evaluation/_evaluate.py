@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots._validate import check_positive, check_projected
+from hotspots.evaluation._caveats import design_caveats
 from hotspots.evaluation._comparison import (
     candidate_places,
     choose_comparisons,
@@ -21,7 +22,7 @@ from hotspots.evaluation._its import its
 from hotspots.evaluation._naive import naive_before_after
 from hotspots.evaluation._panel import panel, to_month
 from hotspots.evaluation._randomisation import DEFAULT_PERMUTATIONS, randomisation_test
-from hotspots.evaluation._verdict import design_verdict
+from hotspots.evaluation._verdict import judge
 from hotspots.exceptions import SchemaError
 from hotspots.quality import (
     QualityReport,
@@ -161,12 +162,15 @@ def evaluate(
     and from the start with ``n = min(pre months, post months)``, with the
     union of the rings as buffer and the rest of ``crimes`` as control.
 
-    The Maryland SMS level counts the comparison places as comparable (level
-    3 or 4) when their selection-period trend is balanced (standardised
-    difference within 0.25) and the DiD finds no significant pre-period trend
-    gap (p >= 0.05): DiD relies on parallel trends, and place fixed effects
-    absorb level differences. A level gap alone (the busiest places are busier
-    than any comparison) is a caveat, not a demotion.
+    The Maryland SMS level, the suggested label and the sentences that judge
+    the result come from one rule (:func:`judge`, ``result.verdict``): the
+    comparison places count as comparable (level 3 or 4) only when they are
+    balanced with the treated places on selection-period level *and* trend
+    (standardised differences within 0.25, as in ``result.balance``) and the
+    pre-period trend test finds no gap (p >= 0.05). A level gap demotes the
+    design to level 2: the busiest places regress to the mean more than
+    quieter comparison places, which place fixed effects do not absorb. Level
+    4 also needs at least five treated and five comparison places.
 
     Examples
     --------
@@ -329,10 +333,16 @@ def evaluate(
         )
 
     flags = flagged_treated.loc[flagged_treated["quality_flag"] != "", "quality_flag"]
-    sms_level, sms_reasons, caveats = design_verdict(
-        matched,
-        did_nb,
+    verdict = judge(
+        balance=matched.balance,
+        did=did_nb,
+        randomisation_p=randomisation.p_value,
         n_treated=n_treated,
+        n_comparison=len(matched.comparison_ids),
+    )
+    caveats = design_caveats(
+        verdict,
+        matched,
         n_pre=n_pre,
         n_selection=len(selection),
         flags=list(flags) if artefacts == "flag" else [],
@@ -370,8 +380,7 @@ def evaluate(
         wdq=displacement,
         res=res,
         balance=matched.balance,
-        sms_level=sms_level,
-        sms_reasons=sms_reasons,
+        verdict=verdict,
         caveats=tuple(caveats),
         matched=matched,
         settings=settings,

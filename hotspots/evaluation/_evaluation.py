@@ -12,6 +12,7 @@ from hotspots.evaluation._comparison import (
 )
 from hotspots.evaluation._effect import FRAME_COLUMNS, Effect
 from hotspots.evaluation._its import InterruptedTimeSeries
+from hotspots.evaluation._verdict import Verdict
 
 __all__ = ["Evaluation"]
 
@@ -44,11 +45,10 @@ class Evaluation:
     balance : DataFrame
         Treated vs comparison balance on pre-period level and trend
         (:attr:`Matched.balance`).
-    sms_level : int
-        Maryland Scientific Methods Scale level of the strongest design (the
-        DiD; the naive and ITS estimates alone are level 2).
-    sms_reasons : tuple of str
-        Why that level (:func:`maryland_sms`).
+    verdict : Verdict
+        The judgement, from :func:`hotspots.evaluation.judge` (the one documented
+        rule): Maryland SMS level, suggested practice bank label, the checks
+        behind them and the sentences a reader sees.
     caveats : tuple of str
         Caveats of the whole evaluation: police.uk data caveats and matching
         problems. Each effect also carries its own.
@@ -67,11 +67,20 @@ class Evaluation:
     wdq: Effect
     res: Effect
     balance: pd.DataFrame = field(compare=False)
-    sms_level: int
-    sms_reasons: tuple[str, ...]
+    verdict: Verdict
     caveats: tuple[str, ...]
     matched: Matched = field(repr=False, compare=False)
     settings: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def sms_level(self) -> int:
+        """Maryland SMS level of the strongest design (the DiD): :attr:`verdict`."""
+        return self.verdict.sms_level
+
+    @property
+    def sms_reasons(self) -> tuple[str, ...]:
+        """Why that level and what the next level needs, from :attr:`verdict`."""
+        return self.verdict.sms_reasons
 
     @property
     def effects(self) -> dict[str, Effect]:
@@ -111,9 +120,10 @@ class Evaluation:
         head += (
             f"{self.did_negative_binomial.n_treated} treated places, "
             f"{self.did_negative_binomial.n_comparison} matched comparison places; "
-            f"Maryland SMS level {self.sms_level}"
+            f"Maryland SMS level {self.sms_level}; suggested label: "
+            f"{self.verdict.label}"
         )
-        lines = [head, ""]
+        lines = [head, *(f"  {t}" for t in self.verdict.sentences.values()), ""]
         for name, effect in self.effects.items():
             first, *rest = str(effect).splitlines()
             lines.append(f"[{name}] {first}")

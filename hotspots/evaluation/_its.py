@@ -381,7 +381,7 @@ def plot_its(
         data.loc[post, "counterfactual"],
         "--",
         color="C1",
-        label="counterfactual (no change)",
+        label="projected from the pre-period alone (no comparison group)",
     )
     ax.axvline(result.start, color="0.5", lw=1, ls=":")
     ax.set_title(title)

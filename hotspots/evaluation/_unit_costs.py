@@ -12,6 +12,7 @@ from hotspots._validate import check_positive
 
 __all__ = [
     "UNIT_COST_COLUMNS",
+    "check_unit_costs",
     "home_office_unit_costs",
     "mix_unit_cost",
     "unit_cost_table",
@@ -54,8 +55,10 @@ def unit_cost_table(
     costs : mapping or Series
         Cost per crime in GBP for each offence type (> 0).
     price_base : str
-        The prices the costs are in, e.g. ``"2015/16"``. Uprate with the GDP
-        deflator before mixing tables of different price bases.
+        The financial year whose prices the costs are in, e.g. ``"2015/16"``.
+        :func:`cost_benefit` uprates them with the GDP deflator
+        (:func:`uprate_unit_costs`), which needs a year like ``"2015/16"``
+        inside the shipped series.
     year : int
         Publication year of the source.
     source : str
@@ -121,8 +124,8 @@ def home_office_unit_costs() -> pd.DataFrame:
     without injury and domestic burglary are left out because their figures are
     unverified; add them from the report with :func:`unit_cost_table`. The totals
     include police costs: when police time is the intervention, consider a table without
-    them to avoid double counting. Uprate to current prices with the GDP deflator (HM
-    Treasury Green Book).
+    them to avoid double counting. :func:`cost_benefit` uprates them to the price year
+    of the patrol cost with the GDP deflator (:func:`uprate_unit_costs`).
 
     References
     ----------
@@ -144,8 +147,8 @@ def home_office_unit_costs() -> pd.DataFrame:
     )
 
 
-def mix_unit_cost(unit_costs: pd.DataFrame, mix) -> tuple[float, str, dict[str, float]]:
-    """Mix-weighted cost per crime, the price base and the normalised mix."""
+def check_unit_costs(unit_costs: pd.DataFrame) -> str:
+    """Check a unit-cost table's type, columns and price base; return the base."""
     if not isinstance(unit_costs, pd.DataFrame):
         raise TypeError(
             "unit_costs must be a DataFrame with columns "
@@ -161,9 +164,15 @@ def mix_unit_cost(unit_costs: pd.DataFrame, mix) -> tuple[float, str, dict[str, 
     bases = unit_costs["price_base"].unique()
     if len(bases) != 1:
         raise ValueError(
-            f"unit_costs mixes price bases {sorted(map(str, bases))}; uprate to one "
-            "price base first."
+            f"unit_costs mixes price bases {sorted(map(str, bases))}; uprate each "
+            "part to one price year first (uprate_unit_costs)."
         )
+    return str(bases[0])
+
+
+def mix_unit_cost(unit_costs: pd.DataFrame, mix) -> tuple[float, str, dict[str, float]]:
+    """Mix-weighted cost per crime, the price base and the normalised mix."""
+    base = check_unit_costs(unit_costs)
     table = unit_costs.set_index("offence")["unit_cost"]
     shares = {mix: 1.0} if isinstance(mix, str) else dict(mix.items())
     if not shares:
@@ -182,4 +191,4 @@ def mix_unit_cost(unit_costs: pd.DataFrame, mix) -> tuple[float, str, dict[str, 
             f"mix shares must sum to 1; they sum to {total:g}. Divide by the total."
         )
     weighted = sum(float(table[k]) * float(v) for k, v in shares.items())
-    return weighted, str(bases[0]), {k: float(v) for k, v in shares.items()}
+    return weighted, base, {k: float(v) for k, v in shares.items()}

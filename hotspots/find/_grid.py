@@ -266,15 +266,14 @@ def assign_cells(grid: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.nda
     if meta["shape"] != "square":
         # ties between hexagons go north-east; on the outer edge, where that
         # neighbour is not in the grid, to the hexagon on the other side
-        out = find(
-            *hex_row_col(x + EDGE_NUDGE_M, y + EDGE_NUDGE_M, size, x0, y0), everywhere
-        )
+        ne_row, ne_col = hex_row_col(x + EDGE_NUDGE_M, y + EDGE_NUDGE_M, size, x0, y0)
+        out = find(ne_row, ne_col, everywhere)
         retry = out < 0
         if retry.any():
-            back = find(
-                *hex_row_col(x - EDGE_NUDGE_M, y - EDGE_NUDGE_M, size, x0, y0), retry
+            sw_row, sw_col = hex_row_col(
+                x - EDGE_NUDGE_M, y - EDGE_NUDGE_M, size, x0, y0
             )
-            out[retry] = back[retry]
+            out[retry] = find(sw_row, sw_col, retry)[retry]
         return out
     row = np.floor((y - y0) / size)
     col = np.floor((x - x0) / size)

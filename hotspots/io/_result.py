@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots._atomic import atomic_path
+from hotspots._safe import spreadsheet_safe
 from hotspots.io._areas import FAR_OUTSIDE_KM
 from hotspots.io._quarantine import Quarantine
 
@@ -253,5 +254,6 @@ class IngestResult:
         with atomic_path(paths["crimes"]) as tmp:
             self.crimes.to_parquet(tmp, index=False)
         with atomic_path(paths["quarantine"]) as tmp:
-            self.quarantine.frame.to_csv(tmp, index=False)
+            # raw text from the files: never a formula when opened in a spreadsheet
+            spreadsheet_safe(self.quarantine.frame).to_csv(tmp, index=False)
         return paths

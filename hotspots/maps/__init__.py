@@ -13,10 +13,13 @@ extended with ``m=`` (one map, several layers):
 - :func:`layered_map`: several outputs on one map (what ``hotspots map`` draws);
 - :func:`base_map`: the base (tiles, title, scale bar) the others start from.
 
-:func:`save` writes one HTML file that works offline (scripts, styles and fonts
-inlined from the pinned cache of :mod:`hotspots.maps.assets`); :func:`to_html`
-returns the same page as a string. Every text taken from the data is HTML-escaped
-in popups, tooltips, legends and titles.
+:func:`save` writes one HTML file that works offline (the scripts and styles the
+map uses inlined from the pinned cache of :mod:`hotspots.maps.assets`); :func:`to_html`
+returns the same page as a string. The base map's tiles are fetched by the browser
+when it has a network; without one the map says so and shows everything else.
+Places and hot cells are named by their busiest police.uk locations, and an
+``outline=`` of named areas (LSOAs) names the map when zoomed in. Every text taken
+from the data is HTML-escaped in popups, tooltips, labels, legends and titles.
 """
 
 from hotspots.maps._base import DEFAULT_TILES, base_map

@@ -13,14 +13,20 @@ from collections.abc import Sequence
 import folium
 import geopandas as gpd
 import numpy as np
-import shapely
 import xyzservices
 from folium.map import FitBounds, Layer, LayerControl
 from folium.utilities import JsCode
 
-from hotspots.exceptions import CRSError
-from hotspots.maps._html import esc
+from hotspots.maps._geo import to_wgs84
+from hotspots.maps._outline import add_outline
 from hotspots.maps._page import Page, ScaleBar
+from hotspots.maps._tiles import (
+    DEFAULT_TILES,
+    MAX_ZOOM,
+    TileFallback,
+    resolve_tiles,
+    tile_layer,
+)
 from hotspots.maps._title import (
     TitleBox,
     default_when,
@@ -28,104 +34,13 @@ from hotspots.maps._title import (
     resolve_synthetic,
 )
 
-__all__ = ["DEFAULT_TILES", "base_map", "resolve_tiles"]
+__all__ = ["DEFAULT_TILES", "base_map", "resolve_tiles", "to_wgs84"]
 
 logger = logging.getLogger(__name__)
 
-#: Base map used when ``tiles`` is not given: needs no API key and shows street
-#: names to zoom 19 (patrol places are street-level).
-DEFAULT_TILES = "OpenStreetMap.Mapnik"
-_MAX_ZOOM = 19
 _FIT_MAX_ZOOM = 17  # fitting one point or a tiny area stops at street level
 _FIT_PADDING_PX = (30, 30)
 _EXPAND_LAYERS_MIN_PX = 1200  # page width (px) from which the layer list is open
-_DECIMALS = 6  # ~0.1 m in latitude: enough for cells and points, keeps files small
-
-
-def resolve_tiles(tiles) -> xyzservices.TileProvider | None:
-    """Return the xyzservices provider for ``tiles`` (None = no tiles).
-
-    Raises
-    ------
-    ValueError
-        If the name is unknown, or the provider needs an API key that was not
-        given.
-
-    Examples
-    --------
-    >>> resolve_tiles("OpenStreetMap.Mapnik").name
-    'OpenStreetMap.Mapnik'
-    """
-    if tiles is None:
-        return None
-    if isinstance(tiles, str):
-        try:
-            provider = xyzservices.providers.query_name(tiles)
-        except ValueError as err:
-            raise ValueError(
-                f"tiles {tiles!r} is not an xyzservices provider name. Use e.g. "
-                "'OpenStreetMap.Mapnik' or 'Esri.WorldGrayCanvas' (all names: "
-                "xyzservices.providers.flatten()), or tiles=None for a plain "
-                "background that works offline."
-            ) from err
-    elif isinstance(tiles, xyzservices.TileProvider):
-        provider = tiles
-    else:
-        raise TypeError(
-            "tiles must be an xyzservices provider name, an "
-            f"xyzservices.TileProvider or None; got {type(tiles).__name__}"
-        )
-    if provider.requires_token():
-        raise ValueError(
-            f"{provider.name} tiles need an API key. Pass one with the provider, "
-            f"e.g. tiles=xyzservices.providers.{provider.name}(apikey='...'), or "
-            f"use tiles that need none, e.g. tiles={DEFAULT_TILES!r}, or tiles=None."
-        )
-    return provider
-
-
-def _tile_layer(provider: xyzservices.TileProvider) -> folium.TileLayer:
-    return folium.TileLayer(
-        tiles=provider,
-        name=esc(provider.name),
-        attr=provider.get("html_attribution") or esc(provider.get("attribution", "")),
-        max_zoom=_MAX_ZOOM,
-        max_native_zoom=provider.get("max_zoom", 18),
-        overlay=False,
-        control=True,
-    )
-
-
-def to_wgs84(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
-    """Return ``frame`` in longitude/latitude with empty geometries dropped.
-
-    Raises
-    ------
-    TypeError
-        If ``frame`` is not a GeoDataFrame.
-    CRSError
-        If it has no CRS.
-    ValueError
-        If nothing is left to map.
-    """
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise TypeError(f"{name} must be a GeoDataFrame; got {type(frame).__name__}")
-    if frame.crs is None:
-        raise CRSError(
-            f"{name} have no CRS, so they cannot be placed on a map. Set it first, "
-            f"e.g. {name}.set_crs(27700) for British National Grid coordinates."
-        )
-    geoms = frame.geometry
-    keep = ~(geoms.isna() | geoms.is_empty)
-    if not keep.all():
-        logger.info("%s: %d rows without a geometry not mapped.", name, (~keep).sum())
-    out = frame.loc[keep.to_numpy()].to_crs(4326)
-    if len(out) == 0:
-        raise ValueError(f"{name} is empty: there is nothing to map.")
-    rounded = shapely.transform(
-        out.geometry.to_numpy(), lambda xy: np.round(xy, _DECIMALS)
-    )
-    return out.set_geometry(gpd.GeoSeries(rounded, index=out.index, crs=4326))
 
 
 def _children(m: folium.Map, kind: type) -> list:
@@ -143,13 +58,14 @@ def _extend_bounds(m: folium.Map, frames: Sequence[gpd.GeoDataFrame]) -> None:
     b = np.vstack(boxes)
     west, south = b[:, 0].min(), b[:, 1].min()
     east, north = b[:, 2].max(), b[:, 3].max()
-    m.add_child(
-        FitBounds(
-            [[float(south), float(west)], [float(north), float(east)]],
-            padding=_FIT_PADDING_PX,
-            max_zoom=_FIT_MAX_ZOOM,
-        )
+    fit = FitBounds(
+        [[float(south), float(west)], [float(north), float(east)]],
+        padding=_FIT_PADDING_PX,
+        max_zoom=_FIT_MAX_ZOOM,
     )
+    m.add_child(fit)
+    # First, so every layer is drawn once, at the final view (not re-drawn).
+    m._children.move_to_end(fit.get_name(), last=False)
 
 
 def base_map(
@@ -176,12 +92,17 @@ def base_map(
     tiles : str, xyzservices.TileProvider or None, default "OpenStreetMap.Mapnik"
         Base map: an xyzservices name (resolved with
         ``xyzservices.providers.query_name``; the provider's attribution is shown)
-        or provider. Tiles are downloaded by the browser, so they need a network;
-        None gives a plain light background (works offline). Ignored when ``m``
-        is given.
+        or provider. Tiles are downloaded by the browser while the map is viewed,
+        so they need a network; without one (a map saved offline, opened on a
+        laptop with no connection) the map shows a plain background and says so
+        in the title box, and every layer of data still shows. None = no base
+        map. Ignored when ``m`` is given.
     outline : GeoDataFrame or GeoSeries, optional
-        Boundary lines drawn under the data (e.g. the force area); useful with
-        ``tiles=None``.
+        Boundary lines drawn under the data (e.g. the force area). Polygons that
+        carry names (LSOAs with ``lsoa_name``, ``LSOA21NM`` or ``LSOA11NM``, or a
+        ``name`` column) are drawn as the boundary of their union, plus each
+        area as a light outline from zoom 12, named on hover and, from zoom 14,
+        by a label: what a reader without a base map finds places by.
     title : str, optional
         What the map shows (first line of the title box). None keeps the title of
         ``m`` or says "Map".
@@ -214,10 +135,12 @@ def base_map(
     if m is None:
         m = folium.Map(tiles=None, control_scale=False)
         # Marker clusters need the map's own maxZoom (folium only sets the tiles').
-        m.options["maxZoom"] = _MAX_ZOOM
+        m.options["maxZoom"] = MAX_ZOOM
         provider = resolve_tiles(tiles)
         if provider is not None:
-            m.add_child(_tile_layer(provider))
+            layer = tile_layer(provider)
+            m.add_child(layer)
+            m.add_child(TileFallback(layer))
     elif not isinstance(m, folium.Map):
         raise TypeError(
             f"m must be a folium.Map (e.g. from a hotspots.maps function); got "
@@ -246,22 +169,7 @@ def base_map(
             setattr(box, attr, next((v for v in found if v), None))
     box.synthetic = box.synthetic or resolve_synthetic(synthetic, frames)
     if outline is not None:
-        shape = outline if isinstance(outline, gpd.GeoDataFrame) else outline.to_frame()
-        lines = to_wgs84(shape, "outline")
-        m.add_child(
-            folium.GeoJson(
-                lines[[lines.geometry.name]].__geo_interface__,
-                name="Boundary",
-                style_function=lambda _: {
-                    "color": "#333",
-                    "weight": 1.5,
-                    "fill": False,
-                },
-                interactive=False,
-                control=True,
-            )
-        )
-        mapped.append(lines)
+        mapped.append(add_outline(m, outline))
     _extend_bounds(m, mapped)
     return m
 

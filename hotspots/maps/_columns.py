@@ -9,7 +9,14 @@ import numpy as np
 
 from hotspots.exceptions import SchemaError
 
-__all__ = ["cell_size_text", "require_columns", "values_of"]
+__all__ = [
+    "cell_headings",
+    "cell_size_text",
+    "first_location",
+    "place_names",
+    "require_columns",
+    "values_of",
+]
 
 
 def require_columns(
@@ -59,3 +66,42 @@ def cell_size_text(frame: gpd.GeoDataFrame) -> str | None:
         return None
     side = float(np.sqrt(np.median(frame.geometry.area)))
     return f"cells of about {side:,.0f} m"
+
+
+def first_location(top_locations: object) -> str:
+    """Return the busiest location of ``"East Gates (151); Fox Lane (45)"``.
+
+    Examples
+    --------
+    >>> first_location("East Gates (151); Fox Lane (45)"), first_location(None)
+    ('East Gates', '')
+    """
+    if top_locations is None or (
+        isinstance(top_locations, float) and np.isnan(top_locations)
+    ):
+        return ""
+    first = str(top_locations).split(";")[0].strip()
+    return first.rsplit(" (", 1)[0] if first.endswith(")") else first
+
+
+def place_names(frame: gpd.GeoDataFrame) -> list[str]:
+    """Name each row by its busiest police.uk location ("" where unknown).
+
+    Reads ``top_locations`` as written by :func:`hotspots.quality.describe_places`
+    (through :func:`hotspots.find_hotspots` and :func:`hotspots.select_places`).
+    """
+    if "top_locations" not in frame.columns:
+        return [""] * len(frame)
+    return [first_location(v) for v in frame["top_locations"].tolist()]
+
+
+def cell_headings(frame: gpd.GeoDataFrame) -> list[str] | None:
+    """Popup headings of grid cells: the busiest location, else "Cell <id>"."""
+    names = place_names(frame)
+    ids = frame["cell_id"].tolist() if "cell_id" in frame.columns else None
+    if ids is None and not any(names):
+        return None
+    return [
+        name or (f"Cell {ids[i]}" if ids is not None else "")
+        for i, name in enumerate(names)
+    ]

@@ -110,9 +110,11 @@ def layered_map(
         are drawn in the order of :data:`LAYER_KINDS` (cells under places under
         crimes), whatever order they are given in.
     tiles : str, xyzservices.TileProvider or None, default "OpenStreetMap.Mapnik"
-        Base map; None for none (for example a map saved to work offline).
+        Base map, shown when the reader has a network (a map saved offline keeps
+        it and works without it); None for none.
     outline : GeoDataFrame or GeoSeries, optional
-        Study-area polygons drawn as an outline for context.
+        Study-area polygons drawn as an outline for context; named areas (LSOAs)
+        are named when zoomed in (see :func:`hotspots.maps.base_map`).
     title : str, optional
         Title; None = the default title of the lowest layer's map. Escaped like
         all text.

@@ -13,6 +13,7 @@ from folium import MacroElement
 from folium.template import Template
 
 from hotspots.maps._html import esc, fmt
+from hotspots.maps._page import NARROW_PX
 
 __all__ = [
     "Classes",
@@ -56,6 +57,9 @@ class Classes:
 class Legend(MacroElement):
     """A legend box (a Leaflet control) shown while its layer is on the map.
 
+    On a page narrower than :data:`hotspots.maps._page.NARROW_PX` (a phone) the
+    legend starts folded to its title line; a tap opens it.
+
     Parameters
     ----------
     title : str
@@ -81,6 +85,9 @@ class Legend(MacroElement):
             control.onAdd = function () {
                 var div = L.DomUtil.create("div", "hotspots-legend");
                 div.innerHTML = {{ this.html|tojson }};
+                if (window.innerWidth < {{ this.fold_below }}) {
+                    div.querySelector("details").open = false;
+                }
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -121,6 +128,7 @@ class Legend(MacroElement):
         self.position = position
         #: The class breaks behind the entries (classed maps only).
         self.classes = classes
+        self.fold_below = NARROW_PX
 
     @property
     def html(self) -> str:

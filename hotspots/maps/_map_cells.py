@@ -11,7 +11,13 @@ import numpy as np
 import xyzservices
 
 from hotspots.maps._base import DEFAULT_TILES, finish_map, start_map, to_wgs84
-from hotspots.maps._columns import cell_size_text, require_columns, values_of
+from hotspots.maps._columns import (
+    cell_headings,
+    cell_size_text,
+    place_names,
+    require_columns,
+    values_of,
+)
 from hotspots.maps._html import fmt, popup_table
 from hotspots.maps._layers import geojson_layer
 from hotspots.maps._legend import Legend, LegendEntry, classify, sequential_colours
@@ -26,6 +32,8 @@ UNITS: dict[str, str] = {
     "weighted_n": "harm-weighted crimes per cell",
     "kde": "crimes per km² (kernel density)",
 }
+#: Named-place columns shown in popups when present (hotspots.find_hotspots).
+_NAMED = ["top_locations", "lsoa_name", "quality_flag"]
 _TITLES = {
     "n": "Crimes per grid cell",
     "weighted_n": "Harm-weighted crimes per grid cell",
@@ -162,19 +170,22 @@ def cells_map(
         }
         for c in classes.yb
     ]
-    headings = [f"Cell {v}" for v in mapped["cell_id"]] if "cell_id" in mapped else None
     label = unit[:1].upper() + unit[1:]
+    names = place_names(mapped)
     layer = geojson_layer(
         mapped,
         name=name or label,
         styles=styles,
         table=popup_table(
             mapped,
-            [column, *popup_columns],
-            headings=headings,
+            [column, *_NAMED, *popup_columns, "cell_id"],
+            headings=cell_headings(mapped),
             labels={column: label},
         ),
-        tooltips=[f"{fmt(v)} {unit}" for v in shown],
+        tooltips=[
+            f"{fmt(v)} {unit}" + (f": {n}" if n else "")
+            for v, n in zip(shown, names, strict=True)
+        ],
         show=show,
     )
     entries = [

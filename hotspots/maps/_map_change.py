@@ -12,7 +12,12 @@ import xyzservices
 
 from hotspots.exceptions import SchemaError
 from hotspots.maps._base import DEFAULT_TILES, finish_map, start_map, to_wgs84
-from hotspots.maps._columns import cell_size_text, require_columns, values_of
+from hotspots.maps._columns import (
+    cell_headings,
+    cell_size_text,
+    require_columns,
+    values_of,
+)
 from hotspots.maps._html import popup_table
 from hotspots.maps._layers import geojson_layer
 from hotspots.maps._legend import Legend, LegendEntry, classify
@@ -207,7 +212,7 @@ def change_map(
         }
         for c in colour
     ]
-    headings = [f"Cell {v}" for v in mapped["cell_id"]] if "cell_id" in mapped else None
+    headings = cell_headings(mapped)
     layer = geojson_layer(
         mapped,
         name=name or f"Change, {label}",

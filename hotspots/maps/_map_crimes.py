@@ -14,6 +14,7 @@ from folium.plugins import FastMarkerCluster
 from hotspots.exceptions import SchemaError
 from hotspots.maps._base import DEFAULT_TILES, finish_map, start_map, to_wgs84
 from hotspots.maps._html import esc, js_json, popup_table
+from hotspots.maps._layers import POPUP_MAX_WIDTH_PX
 from hotspots.maps._legend import Legend, LegendEntry
 
 __all__ = ["crimes_map"]
@@ -42,7 +43,7 @@ _CALLBACK = """function (row) {
     });
     marker.bindPopup(function () {
         return hotspotsPopup(LABELS, values, HEAD >= 0 ? values[HEAD] : "");
-    }, {maxWidth: 360});
+    }, {maxWidth: %(popup_width)d});
     var tip = TIP.map(function (i) { return values[i]; }).join(", ");
     marker.bindTooltip(tip || "crime");
     return marker;
@@ -208,6 +209,7 @@ def crimes_map(
         "labels": js_json(labels),
         "tip": js_json(tip),
         "head": int(head),
+        "popup_width": POPUP_MAX_WIDTH_PX,
     }
     layer = FastMarkerCluster(
         rows,

@@ -14,7 +14,13 @@ import xyzservices
 from hotspots.exceptions import HotspotsWarning, SchemaError
 from hotspots.find._gistar import HOTSPOT_CLASSES
 from hotspots.maps._base import DEFAULT_TILES, finish_map, start_map, to_wgs84
-from hotspots.maps._columns import cell_size_text, require_columns, values_of
+from hotspots.maps._columns import (
+    cell_headings,
+    cell_size_text,
+    place_names,
+    require_columns,
+    values_of,
+)
 from hotspots.maps._html import popup_table
 from hotspots.maps._layers import geojson_layer
 from hotspots.maps._legend import Legend, LegendEntry
@@ -45,10 +51,20 @@ _POPUP = [
     "p_sim_two_sided",
     "p_fdr",
 ]
+_AFTER = ["cell_id"]  # popup rows after the tested value
 
 
 def _cells_text(n: int) -> str:
     return f"{n:,} cell" if n == 1 else f"{n:,} cells"
+
+
+def _empty_classes_text(counts: dict[int, int]) -> list[str]:
+    """Return a note for each side with no cell, e.g. "No cold spots (...)."."""
+    notes = []
+    for side, signs in (("hot", (1, 2, 3)), ("cold", (-1, -2, -3))):
+        if not any(counts[b] for b in signs):
+            notes.append(f"No {side} spots (90% confidence or more).")
+    return notes
 
 
 def _fdr_text(fdr: bool | None) -> str:
@@ -66,7 +82,7 @@ def gistar_map(
     cells: gpd.GeoDataFrame,
     *,
     fdr: bool | None = None,
-    show_not_significant: bool = True,
+    show_not_significant: bool = False,
     opacity: float = 0.75,
     popup_columns: Sequence[str] = (),
     name: str | None = None,
@@ -91,8 +107,10 @@ def gistar_map(
         Whether the classes were decided on false-discovery-rate adjusted
         p-values; the legend states it. None = read ``attrs["hotspots"]["fdr"]``
         as written by :func:`hotspots.gistar` (a warning when it is missing).
-    show_not_significant : bool, default True
-        Draw cells that are not significant, in faint grey.
+    show_not_significant : bool, default False
+        Also draw the cells that are not significant, in faint grey. Left out by
+        default: a force has tens of thousands of them, which make the page
+        large and slow to open; the legend says how many are not drawn.
     opacity : float, default 0.75
         Fill opacity of significant cells, 0-1.
     popup_columns : sequence of str
@@ -108,8 +126,10 @@ def gistar_map(
     Returns
     -------
     folium.Map
-        The map with the Gi* layer, a legend of the seven classes with their
-        confidence levels and cell counts, and a layer control.
+        The map with the Gi* layer (hover a cell for its class and busiest
+        location, click for the numbers), a legend of the classes with their
+        confidence levels and cell counts (classes with no cell are summed up in
+        a note), and a layer control.
 
     Raises
     ------
@@ -164,12 +184,10 @@ def gistar_map(
                 stacklevel=2,
             )
     keep = bins != 0 if not show_not_significant else np.ones(len(bins), dtype=bool)
-    if not keep.any():
-        raise ValueError(
-            "no cell is a significant hot or cold spot, and show_not_significant="
-            "False leaves nothing to draw."
-        )
-    mapped = to_wgs84(cells.loc[keep], "cells")
+    if keep.any():
+        mapped = to_wgs84(cells.loc[keep], "cells")
+    else:  # no hot or cold spot: an empty layer, and the legend says so
+        mapped = to_wgs84(cells, "cells").iloc[:0]
     mapped_bins = mapped["gi_bin"].to_numpy(dtype=int)
     value = meta.get("value", "n")
     m = start_map(
@@ -194,14 +212,21 @@ def gistar_map(
         }
         for b in mapped_bins
     ]
-    headings = [f"Cell {v}" for v in mapped["cell_id"]] if "cell_id" in mapped else None
+    names = place_names(mapped)
     mapped = mapped.assign(hotspot_class=[HOTSPOT_CLASSES[b] for b in mapped_bins])
     layer = geojson_layer(
         mapped,
         name=name or "Gi* hot and cold spots",
         styles=styles,
-        table=popup_table(mapped, [*_POPUP, value, *popup_columns], headings=headings),
-        tooltips=[HOTSPOT_CLASSES[b] for b in mapped_bins],
+        table=popup_table(
+            mapped,
+            [*_POPUP, value, *popup_columns, *_AFTER],
+            headings=cell_headings(mapped),
+        ),
+        tooltips=[
+            f"{HOTSPOT_CLASSES[b]}: {n}" if n else HOTSPOT_CLASSES[b]
+            for b, n in zip(mapped_bins, names, strict=True)
+        ],
         show=show,
     )
     counts = {b: int((bins == b).sum()) for b in GI_COLOURS}
@@ -212,10 +237,13 @@ def gistar_map(
             opacity=opacity if b else _NOT_SIGNIFICANT_OPACITY,
         )
         for b, colour in GI_COLOURS.items()
-        if b or show_not_significant
+        if counts[b] and (b or show_not_significant)
     ]
     size = cell_size_text(cells)
-    notes = [
+    notes = _empty_classes_text(counts)
+    if not show_not_significant and counts[0]:
+        notes.append(f"{_cells_text(counts[0])} not significant: not drawn.")
+    notes += [
         "Confidence: 99% = p < 0.01, 95% = p < 0.05, 90% = p < 0.10 (two-sided).",
         _fdr_text(fdr),
     ]

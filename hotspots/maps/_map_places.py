@@ -12,7 +12,15 @@ import numpy as np
 import xyzservices
 
 from hotspots.maps._base import DEFAULT_TILES, finish_map, start_map, to_wgs84
+from hotspots.maps._columns import place_names
+from hotspots.maps._combine import (
+    add_rings_to_legend,
+    drawn_places,
+    places_key,
+    tag_places,
+)
 from hotspots.maps._html import fmt, popup_table
+from hotspots.maps._labels import LabelSet
 from hotspots.maps._layers import geojson_layer
 from hotspots.maps._legend import Legend, LegendEntry, translucent
 
@@ -44,12 +52,6 @@ def _percent(value) -> str:
     except (TypeError, ValueError):
         return str(value)
     return f"{100 * share:.1f}%" if math.isfinite(share) else "–"
-
-
-def _first_name(top_locations: str) -> str:
-    """Return the busiest location of ``"East Gates (151); Fox Lane (45)"``."""
-    first = str(top_locations).split(";")[0].strip()
-    return first.rsplit(" (", 1)[0] if first.endswith(")") else first
 
 
 def places_map(
@@ -90,8 +92,14 @@ def places_map(
     Returns
     -------
     folium.Map
-        The map with the places (rank labels always shown; click a place for its
-        numbers), a legend and a layer control.
+        The map with the places, a legend and a layer control. Each place is
+        labelled with its rank, and from zoom 14 with its busiest police.uk
+        location too ("1 East Gates", from ``top_locations`` as written by
+        :func:`hotspots.select_places`); where labels would overlap, the
+        lower-ranked ones are left out until you zoom in. Hover a place for its
+        rank and name, click it for its numbers. When ``m`` already shows the
+        same places as treated places (:func:`hotspots.maps.rings_map`), they
+        are drawn once: as patrol places, with the rings in the one legend.
 
     Examples
     --------
@@ -116,6 +124,9 @@ def places_map(
         )
         ranks = [str(i) for i in range(1, len(mapped) + 1)]
     translucent(colour, _FILL)  # check the colour before building anything
+    key = places_key(mapped)
+    drawn = drawn_places(m, key)
+    treated = drawn if drawn is not None and drawn.role == "treated" else None
     m = start_map(
         places,
         m=m,
@@ -137,6 +148,11 @@ def places_map(
     shown = mapped.assign(
         **{c: mapped[c].map(_percent) for c in _PERCENT if c in mapped}
     )
+    names = place_names(mapped)
+    called = [
+        f"Patrol place {r}: {n}" if n else f"Patrol place {r}"
+        for r, n in zip(ranks, names, strict=True)
+    ]
     layer = geojson_layer(
         mapped,
         name=name or "Patrol places",
@@ -144,19 +160,22 @@ def places_map(
         table=popup_table(
             shown,
             [*_POPUP, *popup_columns],
-            headings=[
-                f"Patrol place {r}: {_first_name(top)}" if top else f"Patrol place {r}"
-                for r, top in zip(
-                    ranks, mapped.get("top_locations", [""] * len(mapped)), strict=True
-                )
-            ],
+            headings=called,
             labels={"score": f"Score ({meta['score']})"} if "score" in meta else None,
         ),
-        marks=ranks,
-        mark_colour=colour,
+        tooltips=called,
+        labels=LabelSet(
+            short=ranks,
+            long=[f"{r} {n}" if n else r for r, n in zip(ranks, names, strict=True)],
+            colour=colour,
+        ),
         show=show,
     )
-    notes = ["The number on each place is its rank (1 = highest score)."]
+    tag_places(layer, key, "patrol")
+    notes = [
+        "The number on each place is its rank (1 = highest score). Zoom in for "
+        "names, and for ranks left out where places are close together."
+    ]
     if "share_of_crimes" in meta and "area_share" in meta:
         notes.append(
             f"Together: {100 * meta['share_of_crimes']:.1f}% of crimes on "
@@ -174,4 +193,11 @@ def places_map(
         notes=notes,
         layer=layer,
     )
+    if treated is not None:  # rings_map drew these places: draw them once
+        del m._children[treated.layer.get_name()]
+        if treated.legend is not None:
+            del m._children[treated.legend.get_name()]
+            part = getattr(treated.legend, "rings_part", None)
+            if part is not None:
+                add_rings_to_legend(legend, part)
     return finish_map(m, [layer], legend)

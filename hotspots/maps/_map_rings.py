@@ -10,6 +10,15 @@ import geopandas as gpd
 import xyzservices
 
 from hotspots.maps._base import DEFAULT_TILES, finish_map, start_map, to_wgs84
+from hotspots.maps._columns import place_names
+from hotspots.maps._combine import (
+    RingsPart,
+    add_rings_to_legend,
+    drawn_places,
+    places_key,
+    put_under,
+    tag_places,
+)
 from hotspots.maps._html import popup_table
 from hotspots.maps._layers import geojson_layer
 from hotspots.maps._legend import Legend, LegendEntry, translucent
@@ -22,6 +31,7 @@ _PLACE_COLOUR = "#b71c1c"
 _RING_COLOUR = "#ef6c00"
 _PLACE_FILL = 0.35
 _RING_FILL = 0.12
+_NAMED = ["top_locations", "lsoa_name"]
 
 
 def rings_map(
@@ -70,7 +80,9 @@ def rings_map(
     -------
     folium.Map
         The map with a layer of places, a layer of rings, one legend and a layer
-        control.
+        control. When ``m`` already shows the same places (from
+        :func:`hotspots.maps.places_map`), they are not drawn again: the rings
+        go under them and join their legend.
 
     Raises
     ------
@@ -99,6 +111,8 @@ def rings_map(
     width = f"{radius:,.0f} m" if radius else "width not recorded"
     mapped_places = to_wgs84(places, "places")
     mapped_rings = to_wgs84(rings, "rings")
+    key = places_key(mapped_places)
+    drawn = drawn_places(m, key)
     m = start_map(
         [places, rings],
         m=m,
@@ -110,32 +124,16 @@ def rings_map(
         when=when,
         synthetic=synthetic,
     )
-    place_name = name or "Treated places"
     ids = (
         [str(v) for v in mapped_places[id_column]]
         if id_column in mapped_places
         else [str(i + 1) for i in range(len(mapped_places))]
     )
-    place_layer = geojson_layer(
-        mapped_places,
-        name=place_name,
-        styles=[
-            {
-                "color": _PLACE_COLOUR,
-                "weight": 2,
-                "fillColor": _PLACE_COLOUR,
-                "fillOpacity": _PLACE_FILL,
-            }
-        ]
-        * len(mapped_places),
-        table=popup_table(
-            mapped_places,
-            [id_column, *popup_columns],
-            headings=[f"Treated place {i}" for i in ids],
-        ),
-        tooltips=[f"Treated place {i}" for i in ids],
-        show=show,
-    )
+    names = place_names(mapped_places)
+    called = [
+        f"Treated place {i}" + (f": {n}" if n else "")
+        for i, n in zip(ids, names, strict=True)
+    ]
     ring_ids = (
         [str(v) for v in mapped_rings[id_column]]
         if id_column in mapped_rings
@@ -176,6 +174,43 @@ def rings_map(
         notes.append(
             f"{overlapping} rings overlap another ring: count ring crimes once."
         )
+    part = RingsPart(
+        entries=(
+            LegendEntry(
+                translucent(_RING_COLOUR, _RING_FILL),
+                f"ring, {width} wide",
+                outline=_RING_COLOUR,
+            ),
+        ),
+        notes=tuple(notes),
+    )
+    if drawn is not None:  # the same places are on the map already: draw them once
+        logger.info("The places are already drawn; adding their rings only.")
+        add_rings_to_legend(drawn.legend, part)
+        finish_map(m, [ring_layer])
+        put_under(m, ring_layer, drawn.layer)  # the places stay on top
+        return m
+    place_layer = geojson_layer(
+        mapped_places,
+        name=name or "Treated places",
+        styles=[
+            {
+                "color": _PLACE_COLOUR,
+                "weight": 2,
+                "fillColor": _PLACE_COLOUR,
+                "fillOpacity": _PLACE_FILL,
+            }
+        ]
+        * len(mapped_places),
+        table=popup_table(
+            mapped_places,
+            [id_column, *_NAMED, *popup_columns],
+            headings=called,
+        ),
+        tooltips=called,
+        show=show,
+    )
+    tag_places(place_layer, key, "treated")
     legend = Legend(
         "Displacement",
         [
@@ -184,13 +219,10 @@ def rings_map(
                 f"treated place ({len(mapped_places)})",
                 outline=_PLACE_COLOUR,
             ),
-            LegendEntry(
-                translucent(_RING_COLOUR, _RING_FILL),
-                f"ring, {width} wide",
-                outline=_RING_COLOUR,
-            ),
+            *part.entries,
         ],
-        notes=notes,
+        notes=part.notes,
         layer=place_layer,
     )
+    legend.rings_part = part  # type: ignore[attr-defined]
     return finish_map(m, [ring_layer, place_layer], legend)

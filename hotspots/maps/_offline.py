@@ -1,10 +1,12 @@
 """Save a map as one HTML file that opens without a network.
 
 folium's page loads Leaflet, jQuery, Bootstrap, Font Awesome, Leaflet.awesome-markers
-and (for clustered points) Leaflet.markercluster from the internet. With
-``offline=True`` each of those references is replaced by the file itself, taken from
-the pinned asset cache (:mod:`hotspots.maps.assets`), and each image or font a style
-sheet points to becomes a ``data:`` URI.
+and (for clustered points) Leaflet.markercluster from the internet. The files the
+map does not use are left out (the rules are in ``hotspots/maps/_usage.py``). With
+``offline=True`` each remaining reference is replaced by the file itself, taken
+from the pinned asset cache (:mod:`hotspots.maps.assets`), and each image or font
+a style sheet points to becomes a ``data:`` URI. Base-map tiles stay: the browser
+fetches them when it has a network (``hotspots/maps/_tiles.py``).
 """
 
 from __future__ import annotations
@@ -16,23 +18,23 @@ import posixpath
 import re
 import warnings
 from pathlib import Path
+from typing import Literal
 
 import folium
 
 from hotspots._atomic import atomic_path
 from hotspots.exceptions import HotspotsWarning
 from hotspots.maps._base import layer_control_last
+from hotspots.maps._tiles import TileFallback
+from hotspots.maps._usage import TAGS as _TAGS
+from hotspots.maps._usage import drop_unused
 
-__all__ = ["save", "to_html"]
+__all__ = ["ASSET_CHOICES", "save", "to_html"]
 
 logger = logging.getLogger(__name__)
 
-# One pass over the page for both tags, so inlined files are never rescanned.
-_TAGS = re.compile(
-    r"""<script\b[^>]*?\bsrc\s*=\s*["'](?P<script>[^"']+)["'][^>]*>\s*</script>"""
-    r"""|<link\b[^>]*?\bhref\s*=\s*["'](?P<link>[^"']+)["'][^>]*?/?>""",
-    re.IGNORECASE,
-)
+#: What ``assets=`` accepts: the files the map uses, or all folium loads.
+ASSET_CHOICES: tuple[str, ...] = ("used", "all")
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<ref>[^'")]+)(?P=q)\s*\)""")
 _FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.IGNORECASE)
 _FONT_SRC = re.compile(r"(src\s*:)([^;}]*)", re.IGNORECASE)
@@ -187,7 +189,8 @@ def to_html(
     m: folium.Map,
     *,
     offline: bool = True,
-    drop_tiles: bool = True,
+    drop_tiles: bool = False,
+    assets: Literal["used", "all"] = "used",
     cache: str | os.PathLike | None = None,
 ) -> str:
     """Return the map as one HTML document (string).
@@ -200,11 +203,18 @@ def to_html(
         Inline every script, style sheet, font and image the page needs, so it
         opens with no network. Needs the asset cache (see
         :mod:`hotspots.maps.assets`).
-    drop_tiles : bool, default True
-        With ``offline=True``, leave the base-map tiles out (the map shows its
-        plain background and any outline) and warn. Tiles are fetched from the
-        tile server while the map is viewed and cannot be stored in the file;
-        False keeps them, so they show whenever the viewer is online.
+    drop_tiles : bool, default False
+        Leave the base-map tiles out (a plain background). By default they stay:
+        the browser fetches them while the map is viewed, so a reader with a
+        network sees the streets, and a reader without one sees the plain
+        background, with a note in the title box saying the base map needs a
+        network; the data, outlines and names show either way.
+    assets : {"used", "all"}, default "used"
+        Which of the files folium's page loads to keep (inline, offline):
+        "used" keeps Leaflet and what the page shows signs of using (see
+        ``hotspots/maps/_usage.py``); "all" keeps jQuery, Bootstrap, Font Awesome
+        and Leaflet.awesome-markers too (about 1.9 MB more offline), for HTML of
+        your own that relies on them.
     cache : path, optional
         Asset cache folder; None = ``$HOTSPOTS_ASSET_CACHE`` or the user cache.
 
@@ -212,10 +222,13 @@ def to_html(
     -------
     str
         The page. With ``offline=True`` no ``<script src>`` or style sheet
-        ``<link>`` points to the network.
+        ``<link>`` points to the network; only base-map tiles (if any) are
+        fetched, by the browser, when it can.
 
     Raises
     ------
+    ValueError
+        If ``assets`` is not "used" or "all".
     hotspots.maps.assets.AssetError
         If an asset is missing from the cache (the message says how to fetch it)
         or the map uses a file that ``assets.json`` does not pin.
@@ -225,7 +238,7 @@ def to_html(
     Warns
     -----
     HotspotsWarning
-        When tiles are dropped, or glyphs whose style sheets are dropped are used.
+        When glyphs whose style sheets are dropped offline are used.
 
     Notes
     -----
@@ -235,7 +248,7 @@ def to_html(
     ``leaflet.awesome.rotate`` sheet (used only by ``folium.Icon(angle=...)``).
     The maps of this package use neither (tested); a warning is given when a
     map does. Font Awesome's truetype fallbacks are left out; its woff2 fonts
-    are inlined.
+    are inlined when the page uses Font Awesome.
 
     Examples
     --------
@@ -244,33 +257,32 @@ def to_html(
     >>> from hotspots.maps import base_map
     >>> pts = gpd.GeoDataFrame(geometry=[Point(458000, 304000)], crs=27700)
     >>> page = to_html(base_map(pts, tiles=None), offline=False)
-    >>> page.startswith("<!DOCTYPE html>")
-    True
+    >>> page.startswith("<!DOCTYPE html>"), "bootstrap" in page
+    (True, False)
     """
     if not isinstance(m, folium.Map):
         raise TypeError(f"m must be a folium.Map; got {type(m).__name__}")
+    if assets not in ASSET_CHOICES:
+        raise ValueError(
+            f"assets must be 'used' (the files the map uses) or 'all' (every file "
+            f"folium loads); got {assets!r}"
+        )
     layer_control_last(m)
-    if not offline:
-        return m.get_root().render()
     saved = dict(m._children)
-    tiles = [c for c in saved.values() if isinstance(c, folium.TileLayer)]
     try:
-        if tiles and drop_tiles:
-            warnings.warn(
-                f"tiles ({', '.join(t.layer_name for t in tiles)}) are downloaded "
-                "while the map is viewed and cannot be saved offline; the offline "
-                "map shows a plain background instead. Pass tiles=None to the map "
-                "function to silence this, or drop_tiles=False to keep the tiles "
-                "for viewers who are online.",
-                HotspotsWarning,
-                stacklevel=2,
-            )
-            for tile in tiles:
-                del m._children[tile.get_name()]
+        if drop_tiles:
+            for name, child in saved.items():
+                if isinstance(child, folium.TileLayer | TileFallback):
+                    del m._children[name]
         page = m.get_root().render()
     finally:
         m._children.clear()
         m._children.update(saved)
+    if assets == "used":
+        page, dropped = drop_unused(page)
+        logger.debug("Left out files the map does not use: %s", dropped)
+    if not offline:
+        return page
     _warn_dropped_styles(page)
     return _inline(page, cache)
 
@@ -280,7 +292,8 @@ def save(
     path: str | os.PathLike,
     *,
     offline: bool = True,
-    drop_tiles: bool = True,
+    drop_tiles: bool = False,
+    assets: Literal["used", "all"] = "used",
     cache: str | os.PathLike | None = None,
 ) -> Path:
     """Write the map to one HTML file (atomically); return its path.
@@ -291,7 +304,7 @@ def save(
         The map.
     path : str or path-like
         File to write, e.g. ``"hotspots.html"``.
-    offline, drop_tiles, cache
+    offline, drop_tiles, assets, cache
         See :func:`to_html`.
 
     Returns
@@ -311,7 +324,9 @@ def save(
     >>> out.suffix
     '.html'
     """
-    page = to_html(m, offline=offline, drop_tiles=drop_tiles, cache=cache)
+    page = to_html(
+        m, offline=offline, drop_tiles=drop_tiles, assets=assets, cache=cache
+    )
     target = Path(path)
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")

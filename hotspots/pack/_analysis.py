@@ -13,9 +13,6 @@ import pandas as pd
 from hotspots._safe import spreadsheet_safe
 from hotspots.evaluation import (
     UNIT_COST_COLUMNS,
-    break_even_reduction,
-    cost_benefit,
-    crimes_prevented,
     evaluate,
     home_office_unit_costs,
     rings,
@@ -27,6 +24,7 @@ from hotspots.find._find_hotspots import find_hotspots
 from hotspots.io._boundary import read_boundary
 from hotspots.io._definitions import select_crimes
 from hotspots.maps._title import is_synthetic
+from hotspots.pack._economics import costing, costs_frame
 from hotspots.pack._recipe import PackRecipe
 from hotspots.quality import QualityReport, check_data
 
@@ -122,7 +120,10 @@ def _to_geojson(frame: gpd.GeoDataFrame) -> str:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format=_CSV_FLOAT, lineterminator="\n")
+    # text from data (place ids, locations, outcomes) cannot run as a formula
+    spreadsheet_safe(frame).to_csv(
+        path, index=False, float_format=_CSV_FLOAT, lineterminator="\n"
+    )
 
 
 def _costs(
@@ -135,90 +136,13 @@ def _costs(
     """Cost-benefit numbers for the page and the caveats they bring."""
     if recipe.officer_hours is None or recipe.hourly_cost is None:
         return None, []
-    caveats = []
-    table = _unit_costs(recipe, inputs)
-    mix: dict[str, float]
-    if recipe.cost_mix is not None:
-        mix = dict(recipe.cost_mix)
-    else:
-        share = float((crimes["crime_type"] == "Robbery").mean()) if len(crimes) else 0
-        mix = {"Violence with injury": 1 - share, "Robbery (personal)": share}
-        mix = {k: v for k, v in mix.items() if v > 0}
-        caveats.append(
-            "costs price every prevented violent crime at the Home Office 'violence "
-            "with injury' rate: police.uk does not separate violence with and "
-            "without injury, so the benefit is an upper bound (give cost_mix= to "
-            "change it)"
-        )
-    did = evaluation.did_negative_binomial
-    prevented = crimes_prevented(did, observed_after=observed_after)
-    result = cost_benefit(
-        prevented,
-        unit_costs=table,
-        mix=mix,
-        officer_hours=recipe.officer_hours,
-        hourly_cost=recipe.hourly_cost,
+    return costing(
+        recipe,
+        _unit_costs(recipe, inputs),
+        evaluation.did_negative_binomial,
+        crimes,
+        observed_after,
     )
-    even = break_even_reduction(
-        expected_crimes=observed_after / did.estimate,
-        unit_costs=table,
-        mix=mix,
-        officer_hours=recipe.officer_hours,
-        hourly_cost=recipe.hourly_cost,
-    )
-    caveats.append(
-        "the unit costs include police response costs; when police time is the "
-        "intervention part of the benefit may be double counted (Heeks et al. 2018)"
-    )
-    return {
-        "prevented": prevented,
-        "result": result,
-        "break_even": even,
-        "unit_costs": table,
-        "mix": mix,
-    }, caveats
-
-
-def costs_frame(costs: dict[str, Any], recipe: PackRecipe) -> pd.DataFrame:
-    """Return the costing as rows: item, estimate, interval and unit."""
-    prevented, result, even = costs["prevented"], costs["result"], costs["break_even"]
-    price_base = str(costs["unit_costs"]["price_base"].iloc[0])
-    rows = [
-        ("officer hours", recipe.officer_hours, None, None, "hours"),
-        ("cost of one officer hour", recipe.hourly_cost, None, None, "GBP"),
-        ("patrol cost", result.cost, None, None, "GBP"),
-        (
-            "crimes prevented",
-            prevented.estimate,
-            prevented.ci_low,
-            prevented.ci_high,
-            "crimes",
-        ),
-        (
-            "value of one crime prevented (unit cost of crime, mix-weighted)",
-            result.unit_cost,
-            None,
-            None,
-            f"GBP, {price_base} prices",
-        ),
-        (
-            "net benefit",
-            result.net_benefit.estimate,
-            result.net_benefit.ci_low,
-            result.net_benefit.ci_high,
-            f"GBP, {price_base} prices",
-        ),
-        (
-            "benefit-cost ratio",
-            result.benefit_cost_ratio.estimate,
-            result.benefit_cost_ratio.ci_low,
-            result.benefit_cost_ratio.ci_high,
-            "ratio",
-        ),
-        ("break-even crimes prevented", result.break_even_crimes, None, None, "crimes"),
-        ("break-even reduction", even.estimate, None, None, "percent"),
-    ]
-    return pd.DataFrame(rows, columns=["item", "estimate", "ci_low", "ci_high", "unit"])
 
 
 def _places_frame(evaluation: Evaluation, id_column: str) -> pd.DataFrame:
@@ -326,6 +250,7 @@ def write_data(folder: Path, analysis: PackAnalysis, recipe: PackRecipe) -> None
     evaluation = analysis.evaluation
     _write_csv(evaluation.to_frame(), folder / "estimates.csv")
     _write_csv(evaluation.balance.reset_index(names="feature"), folder / "balance.csv")
+    _write_csv(evaluation.verdict.checks, folder / "verdict_checks.csv")
     series = evaluation.its.series.assign(
         month=lambda f: pd.to_datetime(f["month"]).dt.strftime("%Y-%m")
     )
@@ -343,9 +268,7 @@ def write_data(folder: Path, analysis: PackAnalysis, recipe: PackRecipe) -> None
         _to_geojson(hot), encoding="utf-8"
     )
     if analysis.quality is not None:
-        _write_csv(
-            spreadsheet_safe(analysis.quality.findings), folder / "quality_findings.csv"
-        )
+        _write_csv(analysis.quality.findings, folder / "quality_findings.csv")
     if analysis.costs is not None:
         _write_csv(costs_frame(analysis.costs, recipe), folder / "costs.csv")
         _write_csv(analysis.costs["unit_costs"], folder / "unit_costs.csv")

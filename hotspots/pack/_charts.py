@@ -108,6 +108,14 @@ def its_svg(result: InterruptedTimeSeries, *, synthetic: bool = False) -> str:
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(6.5, 3.2))
         plot_its(result, ax=ax, title="")
+        # below the axes, so the legend never covers a month
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncol=3,
+            frameon=False,
+            fontsize="small",
+        )
         ax.set_title(
             _label("crimes per month in the treated places", synthetic), loc="left"
         )

@@ -31,15 +31,27 @@ def interactive_map_html(
     from hotspots import maps
 
     hot = cells[cells["gi_bin"] != 0]
-    m = maps.gistar_map(
-        hot,
-        fdr=True,
-        show_not_significant=False,
+    m = (
+        maps.gistar_map(
+            hot,
+            fdr=True,
+            show_not_significant=False,
+            tiles=None,
+            title=title,
+            synthetic=synthetic,
+        )
+        if len(hot)
+        else None  # no hot or cold spot: the places and rings alone (caption says)
+    )
+    m = maps.rings_map(
+        places,
+        ring,
+        id_column=recipe.id_column,
+        m=m,
         tiles=None,
-        title=title,
+        title=title if m is None else None,
         synthetic=synthetic,
     )
-    maps.rings_map(places, ring, id_column=recipe.id_column, m=m, synthetic=synthetic)
     page = maps.to_html(m, offline=True)
     ids: dict[str, str] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hotspots._safe import markdown_safe_text as md
 from hotspots.evaluation._evaluate import Evaluation
 from hotspots.pack._recipe import PackRecipe
 
@@ -13,18 +14,23 @@ __all__ = ["methods_markdown"]
 def methods_markdown(
     recipe: PackRecipe, evaluation: Evaluation, synthetic: bool
 ) -> str:
-    """Return ``methods.md``: data, estimators, parameters and references."""
+    """Return ``methods.md``: data, estimators, parameters and references.
+
+    Text from the recipe or the data (title, file names, columns) is escaped
+    with :func:`hotspots._safe.markdown_safe_text`, so it renders as text.
+    """
     settings = evaluation.settings
     selection = settings["selection_months"]
     lines = [
-        f"# Methods: {recipe.title}",
+        f"# Methods: {md(recipe.title)}",
         "",
         "SYNTHETIC DATA: simulated crimes, not real ones." if synthetic else "",
         "",
         "## Data",
-        f"- Crimes: `{Path(recipe.crimes).name}`, definition `{recipe.definition}`.",
-        f"- Treated places: `{Path(recipe.places).name}` "
-        f"(column `{recipe.id_column}`).",
+        f"- Crimes: {md(Path(recipe.crimes).name)}, definition "
+        f"{md(recipe.definition)}.",
+        f"- Treated places: {md(Path(recipe.places).name)} "
+        f"(column {md(recipe.id_column)}).",
         f"- Treatment start: {recipe.treatment_start}; selection period "
         f"{selection[0]} to {selection[-1]}.",
         "",
@@ -35,7 +41,7 @@ def methods_markdown(
         f"the places and their {recipe.ring_radius:g} m rings, the "
         f"{settings['pool_size']} busiest of the selection period form the pool; "
         f"{recipe.comparisons_k} matched to each treated place on selection-period "
-        "level and trend (`choose_comparisons`).",
+        "level and trend.",
         "- Difference-in-differences: negative binomial and Poisson GLMs of monthly "
         "counts with place and month fixed effects, standard errors clustered by "
         "place (statsmodels); the effect is the incidence rate ratio.",
@@ -49,9 +55,13 @@ def methods_markdown(
         f"- Weighted Displacement Quotient (Bowers and Johnson 2003) for the union of "
         f"the {recipe.ring_radius:g} m rings against the rest of the area, over "
         f"{settings.get('wdq_months', 'equal')} months either side of the start.",
-        "- Maryland Scientific Methods Scale level: comparison places count as "
-        "comparable when their selection-period trend is balanced (standardised "
-        "difference within 0.25) and the DiD finds no significant pre-trend gap.",
+        "- Maryland Scientific Methods Scale and the suggested practice bank label: "
+        "one rule (hotspots.evaluation.judge). Comparison places count as "
+        "comparable when level and trend are both balanced (standardised "
+        "differences within 0.25) and the pre-trend test finds no gap (p >= 0.05); "
+        "level 4 also needs at least 5 treated and 5 comparison places. This "
+        f"evaluation: {evaluation.verdict.sentences['design']} "
+        f"{evaluation.verdict.sentences['label']}",
         f"- Hot spot map: Getis-Ord Gi* on {recipe.cell_size:g} m cells of the "
         "selection period, queen contiguity, Benjamini-Hochberg FDR.",
         "",

@@ -8,16 +8,15 @@ from typing import Any
 
 import jinja2
 import numpy as np
-import pandas as pd
 
 from hotspots._version import __version__
-from hotspots.evaluation import POLICEUK_CAVEATS
+from hotspots.evaluation import POLICEUK_CAVEATS, format_p
 from hotspots.pack import _charts as charts
-from hotspots.pack._analysis import PackAnalysis, costs_frame
-from hotspots.pack._format import money, num, pct, table
-from hotspots.pack._label import practice_bank_label
+from hotspots.pack._analysis import PackAnalysis
+from hotspots.pack._economics import economic_texts
+from hotspots.pack._format import num, pct, reader_estimates, table
 from hotspots.pack._map_embed import interactive_map_html
-from hotspots.pack._recipe import PackRecipe
+from hotspots.pack._recipe import BOUNDARY_ATTRIBUTION, PackRecipe
 
 __all__ = ["POLICEUK_ATTRIBUTION", "render_page"]
 
@@ -99,7 +98,8 @@ def render_page(
     map_title = (
         f"Hot spots of {outcome}, {recipe.area}, {selection[0]} to {selection[-1]}"
     )
-    label, label_reason = practice_bank_label(evaluation)
+    verdict = evaluation.verdict
+    label, label_reason = verdict.label, verdict.label_reason
     wdq = evaluation.wdq
     p = evaluation.randomisation.p_value
     naive = evaluation.naive
@@ -109,67 +109,11 @@ def render_page(
         & sel_treated["month"].dt.strftime("%Y-%m").isin(selection)
     ]["count"].sum()
     median_area = float(np.median(places.geometry.area))
-    if costs is not None:
-        prevented = costs["prevented"]
-        result = costs["result"]
-        per_crime = (
-            f"{money(result.cost / prevented.estimate)} of patrol time per crime "
-            f"prevented ({money(result.cost)} for {prevented.estimate:,.0f} crimes "
-            f"prevented, 95% CI {prevented.ci_low:,.0f} to {prevented.ci_high:,.0f}); "
-            f"benefit-cost ratio {result.benefit_cost_ratio.estimate:.2f}"
-            + (
-                " (an upper bound: all violence priced as violence with injury)"
-                if recipe.cost_mix is None
-                else ""
-            )
-            if prevented.estimate > 0
-            else f"no crimes prevented on the central estimate (patrol cost "
-            f"{money(result.cost)})"
-        )
-        even = costs["break_even"].estimate
-        source = f" ({recipe.hourly_cost_source})" if recipe.hourly_cost_source else ""
-        economic = (
-            f"{recipe.officer_hours:,.0f} officer hours at "
-            f"{money(float(recipe.hourly_cost or 0))} an hour{source}"
-            f" cost {money(result.cost)}. Crimes prevented are the treated places' "
-            "observed crimes after the start "
-            f"({observed_after:,.0f}) times (1/IRR - 1) "
-            f"from the DiD: {prevented.estimate:,.0f} (95% CI {prevented.ci_low:,.0f} "
-            f"to {prevented.ci_high:,.0f}). Valued at the Home Office unit costs "
-            f"({costs['unit_costs']['price_base'].iloc[0]} prices, "
-            f"{costs['unit_costs']['year'].iloc[0]}), the net benefit is "
-            f"{money(result.net_benefit.estimate)} (95% CI "
-            f"{money(result.net_benefit.ci_low)} to "
-            f"{money(result.net_benefit.ci_high)}). The patrols pay for themselves "
-            f"if they cut crime in the places by {even:.1f}% or more."
-        )
-        costs_table = table(
-            costs_frame(costs, recipe).assign(
-                estimate=lambda f: f["estimate"].map(num),
-                ci_low=lambda f: f["ci_low"].map(num),
-                ci_high=lambda f: f["ci_high"].map(num),
-            )
-        )
-    else:
-        per_crime = "not costed: no officer hours and hourly cost were given"
-        economic = (
-            "The patrols were not costed: the recipe gave no officer hours and "
-            "hourly cost. Record planned and delivered patrol hours so that cost per "
-            "crime prevented and a benefit-cost ratio can be reported."
-        )
-        costs_table = ""
-
-    quality = analysis.quality
-    quality_caveats = (
-        [
-            f"data quality ({row.check.replace('_', ' ')}): {row.where}: {row.evidence}"
-            for row in quality.findings[
-                quality.findings["severity"] == "warning"
-            ].itertuples()
-        ][:8]
-        if quality is not None
-        else []
+    per_crime, economic, costs_table = economic_texts(
+        costs, recipe, observed_after=observed_after
     )
+
+    quality_caveats = _quality_caveats(analysis.quality)
     caveats = [
         *(["SYNTHETIC DATA: simulated crimes, not real ones"] if synthetic else []),
         *evaluation.caveats,
@@ -179,12 +123,13 @@ def render_page(
     # the design caveat a reader most needs: why the SMS level is what it is
     design_caveats = sorted(
         (c for c in evaluation.caveats if c not in POLICEUK_CAVEATS.values()),
-        key=lambda c: not c.startswith(("Maryland SMS", "the treated places are")),
+        key=lambda c: not c.startswith("Maryland SMS"),
     )
+    # the SMS caveat is the Study quality line already: show the next design caveat
     main_caveats = [
         POLICEUK_CAVEATS["monthly_dates"],
         POLICEUK_CAVEATS["snapped_locations"],
-        *design_caveats[:1],
+        *[c for c in design_caveats if not c.startswith("Maryland SMS")][:1],
     ]
     effects_for_chart = {
         "naive before/after (no comparison)": naive,
@@ -193,34 +138,35 @@ def render_page(
         "randomisation (placebo interval)": evaluation.randomisation,
         "ITS level change (treated only)": evaluation.its.level,
     }
-    estimates = evaluation.to_frame()
-    effects_table = table(
-        pd.DataFrame(
-            {
-                "estimator": estimates["estimator"],
-                "measure": estimates["measure"],
-                "estimate": estimates["estimate"].map(num),
-                "95% CI": [
-                    f"{num(lo)} to {num(hi)}" if math.isfinite(lo) else ""
-                    for lo, hi in zip(
-                        estimates["ci_low"], estimates["ci_high"], strict=True
-                    )
-                ],
-                "p": estimates["p_value"].map(lambda v: num(v, 3)),
-                "places (treated / comparison)": [
-                    f"{t} / {c}" if pd.notna(t) and pd.notna(c) else ""
-                    for t, c in zip(
-                        estimates["n_treated"], estimates["n_comparison"], strict=True
-                    )
-                ],
-            }
-        )
+    effects_table = table(reader_estimates(evaluation))
+    checks_table = table(
+        verdict.checks.assign(
+            value=[
+                _check_value(c, v)
+                for c, v in zip(
+                    verdict.checks["check"], verdict.checks["value"], strict=True
+                )
+            ],
+            passed=verdict.checks["passed"].map({True: "yes", False: "no"}),
+        ).rename(columns={"shown_in": "shown in"})
     )
     balance_table = table(
-        evaluation.balance.reset_index(names="feature").assign(
+        evaluation.balance.reset_index(names="measure")
+        .assign(
+            measure=lambda f: f["measure"].map(
+                {"level": "level (crimes per month)", "trend": "trend (change a month)"}
+            ),
             **{
                 c: (lambda col: lambda f: f[col].map(lambda v: num(v, 3)))(c)
                 for c in ("treated_mean", "comparison_mean", "pool_mean", "std_diff")
+            },
+        )
+        .rename(
+            columns={
+                "treated_mean": "treated places",
+                "comparison_mean": "comparison places",
+                "pool_mean": "all candidates",
+                "std_diff": "standardised difference",
             }
         )
     )
@@ -230,7 +176,7 @@ def render_page(
             per_month_after=lambda f: f["per_month_after"].map(num),
             crimes_before=lambda f: f["crimes_before"].map(lambda v: f"{v:,.0f}"),
             crimes_after=lambda f: f["crimes_after"].map(lambda v: f"{v:,.0f}"),
-        )
+        ).rename(columns=lambda c: c.replace("_", " "))
     )
     map_html = (
         interactive_map_html(
@@ -257,30 +203,28 @@ def render_page(
             + (f" by {recipe.organisation}" if recipe.organisation else "")
             + f"; {outcome} from {period} ({len(crimes):,} crimes with a location)."
         ),
-        "headline": (
-            f"{pct(did.estimate)} crimes than expected (rate ratio {did.estimate:.2f})"
-        ),
-        "headline_ci": f"{did.ci_low:.2f} to {did.ci_high:.2f}",
+        "headline": verdict.sentences["effect"],
         "comparison": (
-            f"{n_comp} comparison places matched on the selection period's level and "
-            f"trend ({recipe.comparisons_k} per treated place, outside the "
-            f"{recipe.ring_radius:g} m rings), negative binomial difference-in-"
-            "differences with place and month fixed effects"
+            f"{n_comp} comparison places chosen to match the treated places' "
+            f"selection-period level and trend ({recipe.comparisons_k} per treated "
+            f"place, outside the {recipe.ring_radius:g} m rings), in a negative "
+            "binomial difference-in-differences with place and month fixed effects"
         ),
-        "randomisation": (
-            f"p = {p:.3f} from {recipe.permutations} placebo sets"
-            if p is not None
-            else "not run"
-        ),
+        "balance_sentence": verdict.sentences["balance"],
+        "randomisation": verdict.sentences["randomisation"].rstrip(".")
+        + (f" ({recipe.permutations} placebo sets)." if p is not None else "."),
         "displacement": (
             f"{wdq.interpretation} (weighted displacement quotient "
             f"{wdq.estimate:.2f}, {recipe.ring_radius:g} m rings)"
         ),
         "cost_per_crime": per_crime,
         "sms_level": evaluation.sms_level,
-        "sms_reason": evaluation.sms_reasons[0][:1].upper()
-        + evaluation.sms_reasons[0][1:]
-        + ".",
+        "design_sentence": verdict.sentences["design"],
+        "sms_next": (
+            evaluation.sms_reasons[1][:1].upper() + evaluation.sms_reasons[1][1:] + "."
+            if len(evaluation.sms_reasons) > 1
+            else ""
+        ),
         "main_caveats": main_caveats,
         "label": label,
         "label_reason": label_reason,
@@ -312,6 +256,18 @@ def render_page(
             cells, places, ring, title=map_title, synthetic=synthetic
         ),
         "selection": f"{selection[0]} to {selection[-1]}",
+        "hotspot_caption": (
+            f"Gi* hot and cold spots of the selection period ({selection[0]} to "
+            f"{selection[-1]}, {recipe.cell_size:g} m cells, Benjamini-Hochberg FDR "
+            f"control), the treated places (black) and their {recipe.ring_radius:g} m "
+            "displacement rings (dashed)."
+            if (cells["gi_bin"] != 0).any()
+            else "No cell was a significant Gi* hot or cold spot in the selection "
+            f"period ({selection[0]} to {selection[-1]}, {recipe.cell_size:g} m "
+            "cells, Benjamini-Hochberg FDR control): too few crimes in too small an "
+            "area for the test to single any out. The map shows the treated places "
+            f"(black) and their {recipe.ring_radius:g} m displacement rings (dashed)."
+        ),
         "cell_size": f"{recipe.cell_size:g}",
         "ring_radius": f"{recipe.ring_radius:g}",
         "effect_text": (
@@ -329,6 +285,7 @@ def render_page(
         "effects_svg": charts.effects_svg(effects_for_chart, synthetic=synthetic),
         "its_svg": charts.its_svg(evaluation.its, synthetic=synthetic),
         "effects_table": effects_table,
+        "checks_table": checks_table,
         "balance_table": balance_table,
         "mechanism": recipe.mechanism
         or (
@@ -366,19 +323,55 @@ def render_page(
         "inputs": records,
         "seed": recipe.seed,
         "version": __version__,
-        "attribution": "",
+        "attribution": _boundary_attribution(recipe),
     }
     page, css = _template()
     context["css"] = css
     glance = {
         "what": str(context["what"]),
-        "effect": f"{context['headline']} (95% CI {context['headline_ci']}), "
-        f"against {context['comparison']}",
+        "effect": f"{context['headline']} Against {context['comparison']}.",
         "randomisation": str(context["randomisation"]),
         "displacement": str(context["displacement"]),
         "cost_per_crime": str(context["cost_per_crime"]),
-        "study_quality": f"Maryland SMS level {context['sms_level']}: "
-        f"{context['sms_reason']}",
+        "study_quality": " ".join(
+            str(context[key])
+            for key in ("design_sentence", "balance_sentence", "sms_next")
+            if context[key]
+        ),
         "label": f"{label}: {label_reason}",
     }
     return page.render(**context), glance
+
+
+def _quality_caveats(quality) -> list[str]:
+    """One caveat per kind of data-quality warning, with the first places named."""
+    if quality is None:
+        return []
+    warned = quality.findings[quality.findings["severity"] == "warning"]
+    out = []
+    for check, rows in warned.groupby("check", sort=False):
+        named = "; ".join(rows["where"].head(3))
+        more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+        out.append(
+            f"data quality ({str(check).replace('_', ' ')}): {len(rows)} finding(s): "
+            f"{named}{more} (all with their evidence in data/quality_findings.csv)"
+        )
+    return out
+
+
+def _boundary_attribution(recipe: PackRecipe) -> str:
+    """Return the boundary data's attribution (ONS / OS by default with a boundary)."""
+    if recipe.boundary_attribution is not None:
+        return recipe.boundary_attribution
+    return BOUNDARY_ATTRIBUTION if recipe.boundary else ""
+
+
+def _check_value(check: str, value: float) -> str:
+    """Write a verdict check's number as the tables beside it do."""
+    if check in ("pre-trend test", "randomisation test"):
+        return format_p(None if math.isnan(value) else value)
+    if check == "several units":
+        return f"{value:,.0f}"
+    if check in ("controls", "random assignment"):
+        return "yes" if value else "no"
+    return num(value, 2)

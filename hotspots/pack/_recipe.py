@@ -8,7 +8,14 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PackRecipe"]
+__all__ = ["BOUNDARY_ATTRIBUTION", "PackRecipe"]
+
+#: Attribution of boundaries from the ONS Open Geography Portal (Open Government
+#: Licence v3.0), the usual source of LSOA, ward and force outlines.
+BOUNDARY_ATTRIBUTION = (
+    "Boundaries: Office for National Statistics licensed under the Open Government "
+    "Licence v3.0; contains OS data © Crown copyright and database right."
+)
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -54,12 +61,22 @@ class PackRecipe:
         Polygon file of the study area; the hotspot grid covers it (needed when
         stray far-away points would make the grid huge). None = the crimes'
         extent.
+    boundary_attribution : str, optional
+        Attribution of the boundary data, shown under the maps and in the
+        provenance. None with a ``boundary`` = the Office for National Statistics
+        and Ordnance Survey statement that ONS boundaries require
+        (:data:`BOUNDARY_ATTRIBUTION`); give your own for other sources.
     officer_hours, hourly_cost : float, optional
         Patrol officer hours over the post period and the fully loaded cost of
         one officer hour (GBP). Both or neither; without them the economic
         section says the intervention was not costed.
     hourly_cost_source : str, default ""
         Where the hourly cost comes from (shown beside it).
+    price_year : str, optional
+        Financial year whose prices the hourly cost is in, e.g. ``"2024/25"``;
+        every money figure of the pack is put in it (unit costs are uprated with
+        the GDP deflator, :func:`hotspots.evaluation.uprate`). None = the latest
+        year of the shipped deflator series (logged and stated on the page).
     unit_costs : str, default "home_office"
         ``"home_office"`` for :func:`hotspots.home_office_unit_costs`
         or a CSV path in the :func:`hotspots.unit_cost_table` layout.
@@ -94,9 +111,11 @@ class PackRecipe:
     seed: int = 20240601
     cell_size: float = 250.0
     boundary: str | None = None
+    boundary_attribution: str | None = None
     officer_hours: float | None = None
     hourly_cost: float | None = None
     hourly_cost_source: str = ""
+    price_year: str | None = None
     unit_costs: str = "home_office"
     cost_mix: dict[str, float] | None = field(default=None)
     mechanism: str | None = None

@@ -8,7 +8,11 @@ with a known truth (:data:`PLANTS`), for testing data-quality checks.
 """
 
 from hotspots.synthetic._archive import SyntheticArchive, load_truth, make_archive
-from hotspots.synthetic._patrols import patrol_counterfactual, patrol_places
+from hotspots.synthetic._patrols import (
+    patrol_counterfactual,
+    patrol_dosage,
+    patrol_places,
+)
 from hotspots.synthetic._plants import PLANTS
 
 __all__ = [
@@ -17,5 +21,6 @@ __all__ = [
     "load_truth",
     "make_archive",
     "patrol_counterfactual",
+    "patrol_dosage",
     "patrol_places",
 ]

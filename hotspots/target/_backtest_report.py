@@ -52,13 +52,34 @@ def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
     return summary.reset_index(drop=True)
 
 
-def plot_backtest(results: pd.DataFrame, *, title: str | None = None, ax=None):
-    """Plot mean PAI (± 1 sd across origins) against area share, per method.
+#: What :func:`plot_backtest` can draw: axis label and reference line (value, label).
+_PLOTTED = {
+    "pai": ("PAI", (1.0, "PAI 1 (chance)")),
+    "pei": ("PEI", (1.0, "PEI 1 (best possible for the area)")),
+    "hit_rate": ("hit rate", None),
+    "rri": ("RRI", (1.0, "RRI 1 (same share as when chosen)")),
+}
+
+
+def plot_backtest(
+    results: pd.DataFrame,
+    *,
+    metric: str = "pai",
+    title: str | None = None,
+    ax=None,
+):
+    """Plot a measure's mean (± 1 sd across origins) against area share, per method.
 
     Parameters
     ----------
     results : pandas.DataFrame
         From :func:`backtest`.
+    metric : {"pai", "pei", "hit_rate", "rri"}, default "pai"
+        The measure on the y axis, with a dashed line at 1 for PAI (about what
+        a random choice gives), PEI (the best cells of that total area) and RRI
+        (the share of crime the places had when chosen). Draw PAI and PEI side
+        by side: PAI tends to grow as the flagged area shrinks, while PEI says
+        how close a method comes to the best choice of the same size.
     title : str, optional
         Name the data (e.g. "Leicestershire police.uk, 2023-2024"). When the
         results are SYNTHETIC, "SYNTHETIC DATA" is added if missing.
@@ -70,7 +91,11 @@ def plot_backtest(results: pd.DataFrame, *, title: str | None = None, ax=None):
     matplotlib.axes.Axes
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
+    if metric not in _PLOTTED:
+        raise ValueError(f"metric must be one of {sorted(_PLOTTED)}; got {metric!r}.")
+    name, reference = _PLOTTED[metric]
     summary = backtest_summary(results)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
@@ -78,18 +103,20 @@ def plot_backtest(results: pd.DataFrame, *, title: str | None = None, ax=None):
         part = part.sort_values("area_share")
         ax.errorbar(
             100 * part["area_share"],
-            part["pai_mean"],
-            yerr=part["pai_sd"].fillna(0),
+            part[f"{metric}_mean"],
+            yerr=part[f"{metric}_sd"].fillna(0),
             marker="o",
             capsize=3,
             label=str(method),
         )
-    ax.axhline(1.0, color="grey", lw=1, ls="--", label="PAI 1 (chance)")
+    if reference is not None:
+        ax.axhline(reference[0], color="grey", lw=1, ls="--", label=reference[1])
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("area predicted (% of study area)")
-    ax.set_ylabel("PAI (mean ± sd across origins)")
+    ax.set_ylabel(f"{name} (mean ± sd across origins)")
     meta = results.attrs.get("hotspots", {})
-    text = title or "Backtest: PAI by area share"
+    text = title or f"Backtest: {name} by area share"
     if meta.get("synthetic") and "SYNTHETIC" not in text.upper():
         text = f"SYNTHETIC DATA — {text}"
     ax.set_title(text)

@@ -193,7 +193,11 @@ def test_plot_its_draws_three_lines_with_title():
     ax = plot_its(result, title="SYNTHETIC DATA: ITS")
     assert ax.get_title() == "SYNTHETIC DATA: ITS"
     labels = [line.get_label() for line in ax.get_lines()]
-    assert {"observed", "fitted", "counterfactual (no change)"} <= set(labels)
+    assert {
+        "observed",
+        "fitted",
+        "projected from the pre-period alone (no comparison group)",
+    } <= set(labels)
     with pytest.raises(TypeError, match="returned by its"):
         plot_its(result.level)
     import matplotlib.pyplot as plt

@@ -74,9 +74,37 @@ def _run(extra: list[str], page: Path) -> tuple[str, float]:
     return done.stdout, elapsed
 
 
-def dump_dom(page: Path, *, budget_ms: int = 5000) -> tuple[str, float]:
-    """Load ``page`` offline and return (serialised DOM, seconds taken)."""
-    return _run([f"--virtual-time-budget={budget_ms}", "--dump-dom"], page)
+#: Headless Chromium lays pages out at least this wide, whatever --window-size says.
+_MIN_WINDOW_PX = 500
+
+
+def dump_dom(
+    page: Path, *, budget_ms: int = 5000, size: tuple[int, int] = (1280, 900)
+) -> tuple[str, float]:
+    """Load ``page`` offline in a ``size`` viewport; return (DOM, seconds taken).
+
+    Viewports narrower than headless Chromium's smallest window (a phone) are
+    made by showing the page in an ``<iframe srcdoc>`` of that size, which keeps
+    the page's origin, so the probe can report to the outer page.
+    """
+    if size[0] < _MIN_WINDOW_PX:
+        outer = page.with_name(f"{page.stem}_{size[0]}x{size[1]}.html")
+        text = html.escape(page.read_text(encoding="utf-8"), quote=True)
+        outer.write_text(
+            '<!DOCTYPE html><html><body style="margin:0">'
+            f'<iframe srcdoc="{text}" width="{size[0]}" height="{size[1]}" '
+            'style="border:0;display:block"></iframe></body></html>',
+            encoding="utf-8",
+        )
+        page, size = outer, (1280, 900)
+    return _run(
+        [
+            f"--virtual-time-budget={budget_ms}",
+            f"--window-size={size[0]},{size[1]}",
+            "--dump-dom",
+        ],
+        page,
+    )
 
 
 def screenshot(
@@ -133,10 +161,24 @@ function hotspotsLayers(map) {{
   return out;
 }}
 function hotspotsReport(result) {{
-  var pre = document.createElement("pre");
+  // In a phone-sized frame (see dump_dom), report to the outer page.
+  var doc = window.frameElement ? window.parent.document : document;
+  var pre = doc.createElement("pre");
   pre.id = "{_PROBE_ID}";
   pre.textContent = JSON.stringify(result);
-  document.body.appendChild(pre);
+  doc.body.appendChild(pre);
+}}
+function hotspotsSetView(lat, lon, zoom) {{
+  hotspotsMaps().forEach(function (map) {{
+    map.setView([lat, lon], zoom, {{animate: false}});
+  }});
+}}
+function hotspotsRects(selector) {{
+  return Array.prototype.map.call(document.querySelectorAll(selector), function (n) {{
+    var r = n.getBoundingClientRect();
+    return {{left: r.left, top: r.top, right: r.right, bottom: r.bottom,
+             width: r.width, height: r.height, text: n.textContent}};
+  }});
 }}
 function hotspotsTexts(selector) {{
   return Array.prototype.map.call(document.querySelectorAll(selector), function (n) {{

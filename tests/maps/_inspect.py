@@ -9,6 +9,7 @@ import folium
 from folium.plugins import FastMarkerCluster
 
 from hotspots.maps._legend import Legend
+from hotspots.maps._outline import AREA_PANE
 from hotspots.maps._title import TitleBox
 
 
@@ -25,8 +26,20 @@ def title(m: folium.Map) -> TitleBox:
     return box
 
 
+def _is_outline(layer: folium.GeoJson) -> bool:
+    return layer.layer_name == "Boundary" or layer.options.get("pane") == AREA_PANE
+
+
 def geojson_layers(m: folium.Map) -> list[folium.GeoJson]:
-    return [c for c in children(m, folium.GeoJson) if c.layer_name != "Boundary"]
+    """The data layers (outlines left out)."""
+    return [c for c in children(m, folium.GeoJson) if not _is_outline(c)]
+
+
+def area_layers(m: folium.Map) -> list[folium.GeoJson]:
+    """The named-area layers drawn from an ``outline=`` with names."""
+    return [
+        c for c in children(m, folium.GeoJson) if c.options.get("pane") == AREA_PANE
+    ]
 
 
 def features(layer: folium.GeoJson) -> list[dict]:

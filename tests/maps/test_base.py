@@ -1,7 +1,9 @@
 import folium
+import geopandas as gpd
 import pytest
 import xyzservices
 from folium.map import FitBounds, LayerControl
+from shapely.geometry import box
 
 from hotspots.exceptions import CRSError, HotspotsWarning
 from hotspots.maps import (
@@ -13,8 +15,17 @@ from hotspots.maps import (
     places_map,
     to_html,
 )
+from hotspots.maps._outline import AREA_LABEL_ZOOM, AREA_ZOOM, AreaPane
+from hotspots.maps._tiles import TileFallback
 from hotspots.maps._title import SYNTHETIC_LABEL
-from tests.maps._inspect import children, legends, title
+from tests.maps._inspect import (
+    area_layers,
+    children,
+    features,
+    geojson_layers,
+    legends,
+    title,
+)
 
 SYNTHETIC_CONTEXT = "SYNTHETIC DATA - not real crime"
 
@@ -81,7 +92,78 @@ def test_tiles_none_gives_plain_background(crimes):
     m = crimes_map(crimes, tiles=None)
 
     assert children(m, folium.TileLayer) == []
+    assert children(m, TileFallback) == []
     assert "background: #f3f3f0" in to_html(m, offline=False)
+
+
+def test_tiles_are_added_after_the_page_loads_with_an_offline_note(crimes):
+    m = crimes_map(crimes)
+
+    (tiles,) = children(m, folium.TileLayer)
+    (fallback,) = children(m, TileFallback)
+    assert not tiles.show  # not added while the page loads: the data come first
+    assert fallback.tiles is tiles
+    page = to_html(m, offline=False)
+    assert f"{tiles.get_name()}.addTo(" not in page  # only in the fallback:
+    assert f"var tiles = {tiles.get_name()};" in page
+    assert 'window.addEventListener("load", add)' in page
+    assert "needs a network" in page
+
+
+def _lsoas(cells):
+    """Four named areas (LSOA-like) covering the cells' extent."""
+    x0, y0, x1, y1 = cells.total_bounds
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    quarters = [
+        box(x0, y0, xm, ym),
+        box(xm, y0, x1, ym),
+        box(x0, ym, xm, y1),
+        box(xm, ym, x1, y1),
+    ]
+    return gpd.GeoDataFrame(
+        {"LSOA11NM": [f"Leicester 0{i}0A" for i in range(4)]},
+        geometry=quarters,
+        crs=27700,
+    )
+
+
+def test_outline_with_names_draws_the_boundary_and_named_areas(cells):
+    m = gistar_map(cells, tiles=None, outline=_lsoas(cells))
+
+    (areas,) = area_layers(m)
+    assert areas.layer_name == "LSOAs (zoom in)"
+    tips = [f["properties"]["t"] for f in features(areas)]
+    assert tips == [f"Leicester 0{i}0A" for i in range(4)]
+    assert [f["properties"]["l"] for f in features(areas)] == tips
+    assert f'"minZoom": {AREA_LABEL_ZOOM}' in str(areas.on_each_feature)
+    (pane,) = children(m, AreaPane)
+    assert pane.min_zoom == AREA_ZOOM
+    boundary = [c for c in children(m, folium.GeoJson) if c.layer_name == "Boundary"]
+    (line,) = boundary
+    assert len(line.data["features"]) == 1  # the union of the areas
+    names = [c.get_name() for c in m._children.values()]
+    assert names.index(pane.get_name()) < names.index(areas.get_name())
+    assert names.index(areas.get_name()) < names.index(geojson_layers(m)[0].get_name())
+
+
+@pytest.mark.parametrize(
+    "outline",
+    [lambda c: _lsoas(c).dissolve()[["geometry"]], lambda c: _lsoas(c).geometry],
+    ids=["dissolved", "geoseries"],
+)
+def test_outline_without_names_is_the_boundary_only(cells, outline):
+    m = gistar_map(cells, tiles=None, outline=outline(cells))
+
+    assert area_layers(m) == [] and children(m, AreaPane) == []
+    assert next(c.layer_name for c in children(m, folium.GeoJson)) == "Boundary"
+
+
+def test_the_view_is_set_before_any_layer_is_drawn(cells, places):
+    m = gistar_map(cells, tiles=None, outline=_lsoas(cells))
+    places_map(places, m=m)
+
+    first = next(iter(m._children.values()))
+    assert isinstance(first, FitBounds)
 
 
 def test_tiles_needing_a_key_explain_the_choices(crimes):

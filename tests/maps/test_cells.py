@@ -5,7 +5,7 @@ import pytest
 from hotspots.exceptions import SchemaError
 from hotspots.maps import cells_map
 from hotspots.maps._legend import classify, sequential_colours
-from tests.maps._inspect import fills, geojson_layers, legends
+from tests.maps._inspect import fills, geojson_layers, legends, popup
 
 pytestmark = pytest.mark.filterwarnings("ignore:Numba not installed")
 
@@ -103,3 +103,21 @@ def test_cells_map_many_cells_fisher_jenks_on_quantiles(cells, monkeypatch):
     assert legend.classes.bins[-1] == values.max()
     assert "quantiles" in legend.classes.scheme
     assert np.bincount(legend.classes.yb).sum() == len(many)
+
+
+def test_cells_map_names_cells_by_their_busiest_location(cells):
+    named = cells.assign(top_locations="", lsoa_name="Leicester 020A")
+    named.loc[19, "top_locations"] = "Church Gate (12); High Street (3)"
+
+    m = cells_map(named, tiles=None)
+
+    (layer,) = geojson_layers(m)
+    drawn = named[named["n"] != 0].reset_index(drop=True)
+    i = int(drawn.index[drawn["cell_id"] == 19][0])
+    assert layer.data["features"][i]["properties"]["t"] == (
+        "25 crimes per cell: Church Gate"
+    )
+    rows = popup(layer, i)
+    assert rows["heading"] == "Church Gate"
+    assert rows["Cell"] == "19" and rows["LSOA"] == "Leicester 020A"
+    assert popup(layer, 0)["heading"] == f"Cell {drawn['cell_id'][0]}"

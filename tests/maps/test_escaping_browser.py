@@ -1,11 +1,12 @@
 """No text from the data runs as HTML or script, in a real browser.
 
 Every text column of every map's data (and the title, place, period and layer
-name) holds script payloads. The saved map is opened in headless Chromium with a
-test-only script that walks every Leaflet layer (clustered markers and GeoJSON
-features included) and opens every popup and tooltip. The test then checks that no
-payload ran (no ``data-xss`` attribute on the body, no element created from data)
-and that each payload is on the page as text.
+name, the names of places and of the areas of an outline) holds script payloads.
+The saved map is opened in headless Chromium with a test-only script that walks
+every Leaflet layer (clustered markers and GeoJSON features included) and opens
+every popup and tooltip; the page's own label script places the rank and name
+labels. The test then checks that no payload ran (no ``data-xss`` attribute on the
+body, no element created from data) and that each payload is on the page as text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 
 import geopandas as gpd
 import pytest
+from shapely.geometry import box
 
 from hotspots.maps import (
     cells_map,
@@ -94,7 +96,10 @@ window.addEventListener("load", function () {
         errors: errors.concat(window.hotspotsErrors),
         xss: document.body.getAttribute("data-xss"),
         popups: hotspotsTexts(".leaflet-popup-content"),
-        tooltips: hotspotsTexts(".leaflet-tooltip"),
+        tooltips: hotspotsTexts(
+          ".leaflet-tooltip:not(.hotspots-label):not(.hotspots-area-label)"),
+        labels: hotspotsTexts(".hotspots-label"),
+        areaLabels: hotspotsTexts(".hotspots-area-label"),
         legends: hotspotsTexts(".hotspots-legend"),
         title: hotspotsTexts(".hotspots-title"),
         overlays: hotspotsTexts(".leaflet-control-layers-overlays label"),
@@ -151,7 +156,8 @@ def _cells(f):
 def _gistar(f):
     cells = poison(f["cells"].assign(notes=""), ["cell_id", "notes"])
     m = gistar_map(cells, popup_columns=["notes"], tiles=None, **LABELS)
-    return m, len(cells), len(cells), [cells]
+    drawn = cells["gi_bin"] != 0  # not-significant cells are left out
+    return m, int(drawn.sum()), int(drawn.sum()), [cells[drawn]]
 
 
 def _places(f):
@@ -166,6 +172,29 @@ def _places_named(f):
     places = poison(f["places"], text)
     m = places_map(places, tiles=None, **LABELS)
     return m, len(places), len(places), [places]
+
+
+def _places_rings(f):
+    """Named places and their rings on one map (the places are drawn once)."""
+    places = poison(f["places"], ["place_id", "top_locations", "lsoa_name"])
+    m = places_map(places, tiles=None, **LABELS)
+    rings_map(places, radius=250, m=m)
+    return m, 2 * len(places), 2 * len(places), [places]
+
+
+def _outline_named(f):
+    """Hot cells named by poisoned locations, over areas with poisoned names."""
+    cells = poison(f["cells"], ["top_locations", "lsoa_name"])
+    x0, y0, x1, y1 = cells.total_bounds
+    xm = (x0 + x1) / 2
+    areas = gpd.GeoDataFrame(
+        {"lsoa_name": [payload(1), payload(3)]},
+        geometry=[box(x0, y0, xm, y1), box(xm, y0, x1, y1)],
+        crs=27700,
+    )
+    m = gistar_map(cells, outline=areas, tiles=None, **LABELS)
+    drawn = cells["gi_bin"] != 0
+    return m, int(drawn.sum()), int(drawn.sum()) + len(areas), [cells[drawn], areas]
 
 
 def _quality(f):
@@ -226,6 +255,8 @@ BUILDERS = {
     "gistar": _gistar,
     "places": _places,
     "places_named": _places_named,
+    "places_rings": _places_rings,
+    "outline_named": _outline_named,
     "quality": _quality,
     "rings": _rings,
     "change": _change,
@@ -271,5 +302,20 @@ def test_map_escapes_every_text_from_data(
     if kind == "crimes":
         assert "SYNTHETIC DATA" in result["title"][0]
         assert any(payload(0) in legend for legend in result["legends"])
-    if kind == "places":  # the rank labels are permanent tooltips
-        assert sorted(result["tooltips"]) == sorted(frames[0]["rank"])
+    labels = result["labels"] + result["areaLabels"]
+    assert all(any(p in label for p in PAYLOADS) for label in labels), labels
+    if kind == "places":  # ranks label the places; hovering names them too
+        assert result["labels"], "no rank label was placed"
+        assert set(result["labels"]) <= set(frames[0]["rank"])
+        assert sorted(result["tooltips"]) == sorted(
+            f"Patrol place {rank}" for rank in frames[0]["rank"]
+        )
+    if kind in ("places_named", "places_rings"):  # zoomed in: rank and name
+        named = [label for label in result["labels"] if " " in label]
+        assert named and all(
+            any(p in label for p in frames[0]["top_locations"]) for label in named
+        )
+    if kind == "outline_named":  # zoomed in far enough for the area names
+        assert set(result["areaLabels"]) <= {payload(1), payload(3)}
+        assert result["areaLabels"]
+        assert {payload(1), payload(3)} <= set(result["tooltips"])

@@ -5,7 +5,7 @@ import hotspots
 from hotspots.exceptions import HotspotsWarning, SchemaError
 from hotspots.find._gistar import HOTSPOT_CLASSES
 from hotspots.maps import GI_COLOURS, gistar_map
-from tests.maps._inspect import fills, geojson_layers, legends
+from tests.maps._inspect import features, fills, geojson_layers, legends, popup
 
 
 def test_gi_colours_hot_reds_cold_blues_grey_not_significant():
@@ -28,7 +28,7 @@ def test_gi_colours_hot_reds_cold_blues_grey_not_significant():
 
 
 def test_gistar_map_colours_map_to_classes(cells):
-    m = gistar_map(cells, tiles=None)
+    m = gistar_map(cells, show_not_significant=True, tiles=None)
 
     (layer,) = geojson_layers(m)
     assert fills(layer) == [GI_COLOURS[b] for b in cells["gi_bin"]]
@@ -37,7 +37,7 @@ def test_gistar_map_colours_map_to_classes(cells):
 
 
 def test_gistar_map_legend_lists_classes_hot_first_with_confidence(cells):
-    m = gistar_map(cells, tiles=None)
+    m = gistar_map(cells, show_not_significant=True, tiles=None)
 
     (legend,) = legends(m)
     assert [e.colour for e in legend.entries] == list(GI_COLOURS.values())
@@ -46,6 +46,61 @@ def test_gistar_map_legend_lists_classes_hot_first_with_confidence(cells):
     text = " ".join(legend.notes)
     assert "99% = p < 0.01" in text and "90% = p < 0.10" in text
     assert "Benjamini-Hochberg" in text and "applied" in text
+
+
+def test_gistar_map_leaves_out_not_significant_by_default_and_says_so(cells):
+    m = gistar_map(cells, tiles=None)
+
+    (layer,) = geojson_layers(m)
+    significant = cells[cells["gi_bin"] != 0]
+    assert fills(layer) == [GI_COLOURS[b] for b in significant["gi_bin"]]
+    (legend,) = legends(m)
+    assert GI_COLOURS[0] not in [e.colour for e in legend.entries]
+    assert "40 cells not significant: not drawn." in legend.notes
+
+
+def test_gistar_map_legend_leaves_out_empty_classes(cells):
+    cells = cells.assign(gi_bin=cells["gi_bin"].clip(lower=0))  # no cold spots
+
+    (legend,) = legends(gistar_map(cells, tiles=None))
+    assert [e.label.split(" (")[0] for e in legend.entries] == [
+        HOTSPOT_CLASSES[b] for b in (3, 2, 1)
+    ]
+    assert "No cold spots (90% confidence or more)." in legend.notes
+
+
+def test_gistar_map_without_significant_cells_draws_an_empty_layer(cells):
+    m = gistar_map(cells.assign(gi_bin=0), tiles=None)
+
+    (layer,) = geojson_layers(m)
+    assert features(layer) == []
+    (legend,) = legends(m)
+    assert legend.entries == ()
+    assert "No hot spots (90% confidence or more)." in legend.notes
+    assert "48 cells not significant: not drawn." in legend.notes
+
+
+def test_gistar_map_names_hot_cells_by_their_busiest_location(cells):
+    named = cells.assign(
+        top_locations=["East Gates (151); Fox Lane (45)"] + [""] * (len(cells) - 1),
+        lsoa_name="Leicester 020A",
+    )
+    named.loc[19, "top_locations"] = "Church Gate (12)"
+
+    m = gistar_map(named, tiles=None)
+
+    (layer,) = geojson_layers(m)
+    drawn = named[named["gi_bin"] != 0].reset_index(drop=True)
+    i = int(drawn.index[drawn["cell_id"] == 19][0])
+    assert features(layer)[i]["properties"]["t"] == (
+        "hot spot, 99% confidence: Church Gate"
+    )
+    rows = popup(layer, i)
+    assert rows["heading"] == "Church Gate"
+    assert rows["Cell"] == "19"
+    assert rows["LSOA"] == "Leicester 020A"
+    unnamed = int(drawn.index[drawn["cell_id"] == 20][0])
+    assert popup(layer, unnamed)["heading"] == "Cell 20"
 
 
 @pytest.mark.parametrize(
@@ -96,7 +151,7 @@ def test_gistar_map_rejects_bins_outside_arcgis_range(cells):
 
 def test_gistar_map_large_grid_draws_on_canvas(cells):
     many = cells.sample(3500, replace=True, random_state=1).reset_index(drop=True)
-    m = gistar_map(many, tiles=None)
+    m = gistar_map(many, show_not_significant=True, tiles=None)
 
     (layer,) = geojson_layers(m)
     assert str(layer.options["renderer"]).startswith("L.canvas(")

@@ -86,6 +86,11 @@ def _places(f):
     return places_map(f["places"], tiles=None, synthetic=True)
 
 
+def _places_rings(f):
+    m = places_map(f["places"], tiles=None, synthetic=True)
+    return rings_map(f["places"], radius=250, m=m)
+
+
 def _rings(f):
     return rings_map(f["places"], radius=250, tiles=None, synthetic=True)
 
@@ -99,9 +104,11 @@ def _expected_paths(kind, f):
     if kind == "cells":
         return int((f["cells"]["n"] != 0).sum()) + 1  # + the outline
     if kind == "gistar":
-        return len(f["cells"])
+        return int((f["cells"]["gi_bin"] != 0).sum())
     if kind == "places":
         return len(f["places"])
+    if kind == "places_rings":
+        return 2 * len(f["places"])
     if kind == "rings":
         return 2 * len(f["places"])
     if kind == "change":
@@ -115,6 +122,7 @@ BUILDERS = {
     "cells": _cells,
     "gistar": _gistar,
     "places": _places,
+    "places_rings": _places_rings,
     "rings": _rings,
     "change": _change,
 }
@@ -154,8 +162,8 @@ def test_save_offline_renders_without_network(
         assert result["clustered"] + result["paths"] == len(crimes)
     else:
         assert result["paths"] == expected
-    if kind == "places":
-        assert result["labels"] == len(places)
+    if kind in ("places", "places_rings"):
+        assert 1 <= result["labels"] <= len(places)  # overlapping ones left out
     assert len(result["legends"]) == 1 and result["legends"][0].strip()
     assert len(result["title"]) == 1
     if kind != "change":
@@ -166,3 +174,74 @@ def test_save_offline_renders_without_network(
     png = ARTIFACTS / f"offline_{kind}.png"
     screenshot(page, png)
     assert png.stat().st_size > 10_000  # a rendered map, not a blank page
+
+
+JS_ERROR_TRAP = """<script>
+window.hotspotsErrors = [];
+window.addEventListener("error", function (e) {
+  window.hotspotsErrors.push(String(e.message));
+});
+window.addEventListener("unhandledrejection", function (e) {
+  window.hotspotsErrors.push(String(e.reason));
+});
+</script>"""
+
+TILE_PROBE = (
+    PROBE_COMMON
+    + """
+window.addEventListener("load", function () {
+  setTimeout(function () {
+    var tiles = Array.prototype.slice.call(document.querySelectorAll(".leaflet-tile"));
+    hotspotsReport({
+      paths: document.querySelectorAll(".leaflet-overlay-pane path").length,
+      tiles: tiles.length,
+      visibleTiles: tiles.filter(function (t) {
+        return getComputedStyle(t).visibility !== "hidden" &&
+               getComputedStyle(t).display !== "none";
+      }).length,
+      note: hotspotsTexts(".hotspots-title .hotspots-offline-note"),
+      legends: hotspotsTexts(".hotspots-legend"),
+      resources: performance.getEntriesByType("resource").map(function (e) {
+        return e.name;
+      }),
+      errors: window.hotspotsErrors
+    });
+  }, 2500);
+});
+"""
+)
+
+
+def test_offline_map_with_tiles_and_no_network_shows_the_data_and_says_so(
+    cells, asset_cache, tmp_path
+):
+    """Tiles kept in an offline map: with the network cut off, nothing breaks."""
+    from hotspots.maps._tiles import OFFLINE_NOTE
+
+    chromium()
+    outline = cells.dissolve()[["geometry"]]
+    m = gistar_map(cells, outline=outline, synthetic=True)  # default tiles
+    page = save(m, tmp_path / "tiles.html", offline=True)
+    text = page.read_text(encoding="utf-8")
+    probed = tmp_path / "tiles_probe.html"
+    head = text.index("<head>") + len("<head>")
+    probed.write_text(
+        with_probe(text[:head] + JS_ERROR_TRAP + text[head:], TILE_PROBE),
+        encoding="utf-8",
+    )
+
+    dom, _ = dump_dom(probed, budget_ms=8000)
+    result = probe_result(dom)
+
+    assert result["errors"] == []
+    assert result["paths"] == int((cells["gi_bin"] != 0).sum()) + 1  # + outline
+    assert result["tiles"] >= 1  # the base map was asked for...
+    assert result["visibleTiles"] == 0  # ...and no broken tile covers the map
+    assert result["note"] == [OFFLINE_NOTE]
+    assert len(result["legends"]) == 1
+    web = [r for r in result["resources"] if r.startswith(("http://", "https://"))]
+    assert all("tile.openstreetmap.org" in url for url in web), web
+
+    png = ARTIFACTS / "offline_tiles_no_network.png"
+    screenshot(page, png)
+    assert png.stat().st_size > 10_000

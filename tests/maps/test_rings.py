@@ -44,3 +44,17 @@ def test_rings_map_takes_given_rings_and_reads_their_width(places):
 def test_rings_map_needs_metres_to_compute_rings(places):
     with pytest.raises(CRSError, match="to_crs"):
         rings_map(places.to_crs(4326), tiles=None)
+
+
+def test_rings_map_names_treated_places(places):
+    named = places.assign(top_locations=["East Gates (151)", "", "Fox Lane (9)"])
+    m = rings_map(named, radius=250, tiles=None)
+
+    _, place_layer = geojson_layers(m)
+    tips = [f["properties"]["t"] for f in features(place_layer)]
+    assert tips == [
+        "Treated place E458600N304600: East Gates",
+        "Treated place E459200N304300",
+        "Treated place E458300N305200: Fox Lane",
+    ]
+    assert popup(place_layer, 0)["Busiest police.uk locations"] == "East Gates (151)"

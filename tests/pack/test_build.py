@@ -95,7 +95,7 @@ def test_page_follows_emmie_and_marks_synthetic(pack):
     for heading in ("Effect", "Mechanism", "Moderators", "Implementation"):
         assert heading in page
     assert "Economic cost" in page
-    assert "Maryland Scientific Methods Scale level" in page
+    assert "Maryland SMS level" in page and "How the level and the label" in page
     assert "Suggested practice bank label" in page
     assert "Targeting" in page and "Tracking" in page and "Testing" in page
     assert "police.uk gives the month only" in page

@@ -153,6 +153,37 @@ def test_backtest_area_shares_and_plot():
     assert len(ax.get_lines()) >= 3  # two methods + the PAI = 1 line
 
 
+def test_plot_backtest_draws_the_measure_it_is_asked_for():
+    results = backtest(
+        clustered(),
+        methods=("count", "random"),
+        train_months=3,
+        area_share=(0.01, 0.05, 0.2),
+        origins=["2024-05", "2024-06"],
+        rng=2,
+        progress=False,
+    )
+    summary = backtest_summary(results)
+    for metric, label in (("pai", "PAI"), ("pei", "PEI"), ("hit_rate", "hit rate")):
+        ax = plot_backtest(results, metric=metric, title="clustered test data")
+        assert ax.get_ylabel().startswith(label)
+        for container in ax.containers:  # one errorbar per method
+            method = container.get_label()
+            line = container.lines[0]
+            expected = summary[summary["method"] == method].sort_values("area_share")
+            np.testing.assert_allclose(
+                np.asarray(line.get_ydata(), float), expected[f"{metric}_mean"]
+            )
+            np.testing.assert_allclose(
+                np.asarray(line.get_xdata(), float), 100 * expected["area_share"]
+            )
+        assert {c.get_label() for c in ax.containers} == {"count", "random"}
+        reference = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+        assert len(reference) == (0 if metric == "hit_rate" else 1)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        plot_backtest(results, metric="pei_star")
+
+
 def test_backtest_summary_known_answer():
     r = pd.DataFrame(
         {
