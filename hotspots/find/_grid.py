@@ -202,7 +202,8 @@ def _check_size(nrow: int, ncol: int, size: float, bounds) -> None:
             f"cell_size {size:g} m would make {nrow * ncol:,} cells over an extent of "
             f"{(maxx - minx) / 1000:,.1f} km × {(maxy - miny) / 1000:,.1f} km. Check "
             "for stray points far from the study area (map them), pass boundary= "
-            "to limit the grid, or choose a larger cell_size."
+            "to limit the grid (a polygon file, or a force name such as "
+            "boundary='Derbyshire'), or choose a larger cell_size."
         )
 
 
