@@ -3,6 +3,7 @@
 Every estimator returns an :class:`Effect` (estimate, CI, method, caveats).
 """
 
+from hotspots.evaluation._caveats import pre_period_advice, pre_period_study
 from hotspots.evaluation._comparison import (
     Matched,
     candidate_places,
@@ -34,6 +35,7 @@ from hotspots.evaluation._verdict import (
     format_p,
     judge,
 )
+from hotspots.evaluation._wdd import wdd
 
 __all__ = [
     "POLICEUK_CAVEATS",
@@ -62,6 +64,8 @@ __all__ = [
     "officer_hours",
     "panel",
     "plot_its",
+    "pre_period_advice",
+    "pre_period_study",
     "randomisation_test",
     "relative_effect_size",
     "rings",
@@ -71,5 +75,6 @@ __all__ = [
     "unit_cost_table",
     "uprate",
     "uprate_unit_costs",
+    "wdd",
     "wdq",
 ]

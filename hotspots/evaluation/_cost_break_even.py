@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 
 import pandas as pd
 
 from hotspots._validate import check_positive
 from hotspots.evaluation._cost_hours import patrol_cost
-from hotspots.evaluation._cost_result import price_basis
-from hotspots.evaluation._costs import priced_unit_cost
+from hotspots.evaluation._cost_result import price_basis, priced_unit_cost
 from hotspots.evaluation._effect import Effect
 
 __all__ = ["break_even_reduction"]
@@ -49,7 +49,10 @@ def break_even_reduction(
     Raises
     ------
     ValueError
-        As :func:`cost_benefit`, or if ``expected_crimes`` is not > 0.
+        As :func:`cost_benefit` (hours, hourly cost and unit cost must be > 0),
+        or if ``expected_crimes`` is not > 0: a threshold share of zero or NaN
+        expected crimes is undefined, and the message says where a NaN usually
+        comes from (a rate ratio that could not be estimated).
 
     Notes
     -----
@@ -68,6 +71,13 @@ def break_even_reduction(
     >>> round(result.estimate, 2), round(result.details["break_even_crimes"], 2)
     (15.74, 15.74)
     """
+    if isinstance(expected_crimes, numbers.Real) and math.isnan(expected_crimes):
+        raise ValueError(
+            "expected_crimes is NaN: it often comes from observed crimes / a rate "
+            "ratio that could not be estimated (see that Effect's caveats). Give "
+            "the expected count another way, e.g. the pre-period monthly rate x "
+            "post months."
+        )
     expected = check_positive(expected_crimes, "expected_crimes")
     priced = priced_unit_cost(unit_costs, mix, price_year)
     unit, year = priced["unit_cost"], priced["price_year"]

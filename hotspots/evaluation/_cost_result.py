@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
-from hotspots.evaluation._deflator import DEFLATOR_CITATION
+from hotspots.evaluation._deflator import (
+    DEFLATOR_CITATION,
+    resolve_price_year,
+    uprate_unit_costs,
+)
+from hotspots.evaluation._degenerate import NOT_ESTIMABLE
 from hotspots.evaluation._effect import Effect
+from hotspots.evaluation._unit_costs import check_unit_costs, mix_unit_cost
 
-__all__ = ["CostBenefit", "cost_per_crime_effect", "price_basis"]
+__all__ = ["CostBenefit", "cost_per_crime_effect", "price_basis", "priced_unit_cost"]
 
 
 def price_basis(price_year: str, published: str) -> str:
@@ -21,6 +28,46 @@ def price_basis(price_year: str, published: str) -> str:
         f"{price_year} prices, uprated from {published} with the GDP deflator "
         f"({DEFLATOR_CITATION})"
     )
+
+
+def priced_unit_cost(
+    unit_costs: pd.DataFrame,
+    mix: str | Mapping[str, float] | pd.Series,
+    price_year: str | None,
+) -> dict:
+    """Mix-weighted unit cost in the patrol cost's price year, with its provenance.
+
+    Returns a dict: ``unit_cost`` (GBP), ``price_year``, ``price_year_auto``,
+    ``published`` (the table's own price base), ``factor``, ``source`` (of the
+    deflator), ``shares`` (normalised mix) and ``table`` (the uprated table).
+    """
+    published = check_unit_costs(unit_costs)
+    year, auto = resolve_price_year(
+        price_year,
+        context=(
+            f"unit costs uprated from {published} prices and the hourly cost taken "
+            "to be in that year's prices"
+        ),
+    )
+    table = uprate_unit_costs(unit_costs, year)
+    unit, _, shares = mix_unit_cost(table, mix)
+    if not (math.isfinite(unit) and unit > 0):
+        raise ValueError(
+            f"the mix-weighted unit cost is {unit:g} GBP: every offence in the mix "
+            "needs a unit cost > 0 (a value of a crime prevented of 0 makes the "
+            "break-even and benefit-cost ratio undefined). Fix unit_costs, e.g. "
+            "build it with unit_cost_table(), which checks each cost."
+        )
+    return {
+        "unit_cost": unit,
+        "price_year": year,
+        "price_year_auto": auto,
+        "published": str(table["published_price_base"].iloc[0]),
+        "factor": float(table["deflator_factor"].iloc[0]),
+        "source": str(table["deflator_source"].iloc[0]),
+        "shares": shares,
+        "table": table,
+    }
 
 
 def cost_per_crime_effect(
@@ -36,27 +83,37 @@ def cost_per_crime_effect(
 
     The interval is the cost divided by the crimes-prevented bounds, so the upper
     bound of crimes prevented gives the lower bound of the cost. It exists only
-    when the lower bound of crimes prevented is above zero.
+    when the lower bound of crimes prevented is above zero. NaN crimes prevented
+    (not estimable) give NaN, with a caveat starting "not estimable".
     """
     estimate, low, high = prevented
     caveats = []
-    if estimate <= 0:
+    if not math.isfinite(estimate):
+        caveats.append(
+            f"{NOT_ESTIMABLE}: crimes prevented was not estimated, so neither is the "
+            "cost per crime prevented"
+        )
+    elif estimate <= 0:
         caveats.append(
             "not estimable: no crimes prevented on the central estimate "
             f"({estimate:,.1f})"
         )
-    if low <= 0:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        if math.isfinite(estimate):
+            caveats.append(f"{NOT_ESTIMABLE} interval: crimes prevented has none")
+    elif low <= 0:
         caveats.append(
             f"interval not estimable: the {level:.0%} interval of crimes prevented "
             f"({low:,.1f} to {high:,.1f}) reaches zero or below, so the cost per "
             "crime prevented has no upper bound"
         )
     value = cost / estimate if estimate > 0 else math.nan
+    bounded = low > 0 and math.isfinite(high)
     return Effect(
         measure=f"cost per crime prevented (GBP, {price_year} prices)",
         estimate=value,
-        ci_low=cost / high if low > 0 else math.nan,
-        ci_high=cost / low if low > 0 else math.nan,
+        ci_low=cost / high if bounded else math.nan,
+        ci_high=cost / low if bounded else math.nan,
         ci_level=level,
         method=f"patrol cost / crimes prevented; {method}",
         n_treated=n_treated,
@@ -65,6 +122,8 @@ def cost_per_crime_effect(
             f"GBP {value:,.0f} of patrol time per crime prevented"
             if estimate > 0
             else "no cost per crime prevented: none prevented on the central estimate"
+            if math.isfinite(estimate)
+            else "no estimate: crimes prevented was not estimated (see caveats)"
         ),
         details={
             "cost": cost,

@@ -17,10 +17,10 @@ from hotspots.evaluation._cost_result import (
     CostBenefit,
     cost_per_crime_effect,
     price_basis,
+    priced_unit_cost,
 )
-from hotspots.evaluation._deflator import resolve_price_year, uprate_unit_costs
+from hotspots.evaluation._degenerate import NOT_ESTIMABLE, nan_effect
 from hotspots.evaluation._effect import Effect
-from hotspots.evaluation._unit_costs import check_unit_costs, mix_unit_cost
 
 __all__ = ["CRIMES_PREVENTED", "cost_benefit", "crimes_prevented", "priced_unit_cost"]
 
@@ -75,12 +75,21 @@ def crimes_prevented(rate_ratio: Effect, *, observed_after: float) -> Effect:
     Raises
     ------
     ValueError
-        If the effect has no positive, finite interval or ``observed_after`` < 0.
+        If the ratio or a bound is 0 or negative (not a ratio: a log ratio or a
+        difference?) or ``observed_after`` is not a count >= 0.
 
     Notes
     -----
     The counterfactual count is ``observed_after / IRR``; the difference from
     the observed count is the number prevented (negative = extra crimes).
+
+    **Degenerate inputs** give NaN, with a caveat starting "not estimable" first
+    and the ratio's own caveats after it, rather than an error: a ratio that was
+    not estimable (NaN, e.g. :func:`did` on a panel whose treated places had no
+    crimes after the start) gives NaN crimes prevented; a ratio without a finite
+    interval keeps the estimate with a NaN interval; ``observed_after = 0`` gives
+    NaN, since ``0 x (1/IRR - 1)`` is 0 whatever the effect (estimate the expected
+    count another way, e.g. from the pre-period rate).
 
     Examples
     --------
@@ -95,10 +104,11 @@ def crimes_prevented(rate_ratio: Effect, *, observed_after: float) -> Effect:
             f"rate_ratio must be an Effect (e.g. from did()); got {rate_ratio!r}"
         )
     values = (rate_ratio.estimate, rate_ratio.ci_low, rate_ratio.ci_high)
-    if not all(math.isfinite(v) and v > 0 for v in values):
+    if any(v <= 0 for v in values):
         raise ValueError(
-            f"rate_ratio needs a positive estimate and finite positive CI; got "
-            f"{rate_ratio.estimate:g} ({rate_ratio.ci_low:g}, {rate_ratio.ci_high:g})."
+            f"rate_ratio must be a ratio > 0 with bounds > 0; got "
+            f"{rate_ratio.estimate:g} ({rate_ratio.ci_low:g}, {rate_ratio.ci_high:g}). "
+            "Pass the rate ratio itself (e.g. did()'s IRR), not its log."
         )
     if (
         isinstance(observed_after, bool)
@@ -108,9 +118,28 @@ def crimes_prevented(rate_ratio: Effect, *, observed_after: float) -> Effect:
     ):
         raise ValueError(f"observed_after must be a count >= 0; got {observed_after!r}")
     n = float(observed_after)
+    method = f"observed x (1/ratio - 1) from: {rate_ratio.method or rate_ratio.measure}"
+    details = {"observed_after": n, "rate_ratio": rate_ratio.estimate}
+    reason = _not_estimable_prevented(rate_ratio, n)
+    if reason is not None:
+        return nan_effect(
+            CRIMES_PREVENTED,
+            method=method,
+            caveats=(reason, *rate_ratio.caveats),
+            ci_level=rate_ratio.ci_level,
+            n_treated=rate_ratio.n_treated,
+            n_comparison=rate_ratio.n_comparison,
+            details=details,
+        )
+    caveats = rate_ratio.caveats
+    if not rate_ratio.has_ci:
+        caveats = (
+            f"{NOT_ESTIMABLE} interval: the rate ratio has no finite interval",
+            *caveats,
+        )
 
     def prevented(ratio: float) -> float:
-        return n * (1 / ratio - 1)
+        return n * (1 / ratio - 1) if math.isfinite(ratio) else math.nan
 
     return Effect(
         measure=CRIMES_PREVENTED,
@@ -119,52 +148,33 @@ def crimes_prevented(rate_ratio: Effect, *, observed_after: float) -> Effect:
         ci_high=prevented(rate_ratio.ci_low),
         ci_level=rate_ratio.ci_level,
         p_value=rate_ratio.p_value,
-        method=(
-            f"observed x (1/ratio - 1) from: {rate_ratio.method or rate_ratio.measure}"
-        ),
+        method=method,
         n_treated=rate_ratio.n_treated,
         n_comparison=rate_ratio.n_comparison,
-        caveats=rate_ratio.caveats,
+        caveats=caveats,
         interpretation=(
             f"{abs(prevented(rate_ratio.estimate)):.1f} crimes "
             f"{'prevented' if rate_ratio.estimate < 1 else 'added'} over "
             f"{n:g} observed in the post period"
         ),
-        details={"observed_after": n, "rate_ratio": rate_ratio.estimate},
+        details=details,
     )
 
 
-def priced_unit_cost(
-    unit_costs: pd.DataFrame,
-    mix: str | Mapping[str, float] | pd.Series,
-    price_year: str | None,
-) -> dict:
-    """Mix-weighted unit cost in the patrol cost's price year, with its provenance.
-
-    Returns a dict: ``unit_cost`` (GBP), ``price_year``, ``price_year_auto``,
-    ``published`` (the table's own price base), ``factor``, ``source`` (of the
-    deflator), ``shares`` (normalised mix) and ``table`` (the uprated table).
-    """
-    published = check_unit_costs(unit_costs)
-    year, auto = resolve_price_year(
-        price_year,
-        context=(
-            f"unit costs uprated from {published} prices and the hourly cost taken "
-            "to be in that year's prices"
-        ),
-    )
-    table = uprate_unit_costs(unit_costs, year)
-    unit, _, shares = mix_unit_cost(table, mix)
-    return {
-        "unit_cost": unit,
-        "price_year": year,
-        "price_year_auto": auto,
-        "published": str(table["published_price_base"].iloc[0]),
-        "factor": float(table["deflator_factor"].iloc[0]),
-        "source": str(table["deflator_source"].iloc[0]),
-        "shares": shares,
-        "table": table,
-    }
+def _not_estimable_prevented(rate_ratio: Effect, observed_after: float) -> str | None:
+    """Why crimes prevented cannot be computed from this ratio and count, or None."""
+    if not math.isfinite(rate_ratio.estimate):
+        return (
+            f"{NOT_ESTIMABLE}: the {rate_ratio.measure} was not estimated (see the "
+            "caveats after this one), so neither are the crimes prevented"
+        )
+    if observed_after == 0:
+        return (
+            f"{NOT_ESTIMABLE}: no crimes were observed after the start, so observed "
+            "x (1/ratio - 1) is 0 whatever the effect. Estimate the expected count "
+            "another way (e.g. the pre-period rate x post months)"
+        )
+    return None
 
 
 def cost_benefit(
@@ -237,6 +247,14 @@ def cost_benefit(
     costs, hours or the deflator. The lower bound of crimes prevented is the
     conservative case.
 
+    **Degenerate inputs.** Zero or negative hours, hourly cost or unit cost raise
+    ``ValueError`` (cost or value undefined). Crimes prevented that were not
+    estimable (an Effect with a NaN estimate, e.g. from a rate ratio that could
+    not be estimated) give NaN money figures with a caveat starting "not
+    estimable" and the effect's own caveats; a NaN interval gives NaN intervals the
+    same way. ``cost`` and ``break_even_crimes`` do not depend on the effect and
+    stay.
+
     Examples
     --------
     The worked example in :doc:`/docs/methods/costs`: 4,914 officer hours at an
@@ -281,6 +299,14 @@ def cost_benefit(
         "hours and the deflator are taken as fixed)",
         f"all money in {basis}; the hourly cost is taken to be in {year} prices",
     )
+    if not math.isfinite(estimate):
+        notes = (
+            f"{NOT_ESTIMABLE}: crimes prevented was not estimated (see the caveats "
+            "after this one), so neither is the benefit",
+            *notes,
+        )
+    elif not (math.isfinite(low) and math.isfinite(high)):
+        notes = (f"{NOT_ESTIMABLE} interval: crimes prevented has none", *notes)
     details = {
         "benefit": estimate * unit,
         "cost": cost,
@@ -303,6 +329,8 @@ def cost_benefit(
         interpretation=(
             f"benefit {'exceeds' if net > 0 else 'falls short of'} the cost by GBP "
             f"{abs(net):,.0f} ({year} prices)"
+            if math.isfinite(net)
+            else "no estimate: crimes prevented was not estimated (see caveats)"
         ),
         details=details,
     )
@@ -316,7 +344,11 @@ def cost_benefit(
         method=method,
         n_treated=n_treated,
         caveats=notes,
-        interpretation=f"GBP {ratio:.2f} of crime costs avoided per GBP 1 spent",
+        interpretation=(
+            f"GBP {ratio:.2f} of crime costs avoided per GBP 1 spent"
+            if math.isfinite(ratio)
+            else "no estimate: crimes prevented was not estimated (see caveats)"
+        ),
         details=details,
     )
     per_crime = cost_per_crime_effect(

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import statsmodels.formula.api as smf
-from scipy import stats
-from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
-from hotspots._validate import check_positive
+from hotspots.evaluation._degenerate import (
+    NOT_ESTIMABLE,
+    fit_problem,
+    nan_effect,
+    ratio_interval,
+    recorded_warnings,
+    zero_cell_caveat,
+    zero_cells,
+)
 from hotspots.evaluation._effect import Effect
+from hotspots.evaluation._glm import (
+    fit_glm,
+    informative_rows,
+    nb_alpha,
+    normal_quantile,
+)
 from hotspots.evaluation._panel import check_panel, post_indicator
+from hotspots.evaluation._res import relative_effect_size
 
 __all__ = ["did", "relative_effect_size"]
 
@@ -32,155 +43,61 @@ MIN_POST_MONTHS = 6
 PRE_TREND_ALPHA = 0.05
 #: Treated/comparison pre-period rate ratio that flags regression to the mean.
 RTM_RATE_RATIO = 2.0
-
-
-def _z(ci_level: float) -> float:
-    if not 0 < ci_level < 1:
-        raise ValueError(f"ci_level must be in (0, 1); got {ci_level!r}")
-    return float(stats.norm.ppf(0.5 + ci_level / 2))
-
-
-def relative_effect_size(
-    a: float,
-    b: float,
-    c: float,
-    d: float,
-    *,
-    overdispersion: float | None = None,
-    ci_level: float = 0.95,
-) -> Effect:
-    """Relative effect size (odds ratio) of a before/after comparison.
-
-    Parameters
-    ----------
-    a, b : float
-        Crimes in the experimental (treated) area before and after (> 0).
-    c, d : float
-        Crimes in the control area before and after (> 0).
-    overdispersion : float or None, default None
-        Multiplier ``D`` for ``Var(log RES)`` (Farrington et al. 2007). None
-        means 1, the Poisson assumption, which is usually too optimistic for
-        crime counts (a caveat says so). Estimate it from your data, e.g. from
-        :func:`did` with ``family="negative_binomial"``; no rule is built in.
-    ci_level : float, default 0.95
-        Coverage of the confidence interval.
-
-    Returns
-    -------
-    Effect
-        ``measure="relative effect size"``; RES > 1 means crime fell relative
-        to the control. ``details``: ``log_res``, ``se_log_res``,
-        ``percent_change`` (``(1/RES - 1) * 100``, negative = reduction),
-        ``overdispersion``.
-
-    Raises
-    ------
-    ValueError
-        If a count is not > 0 or ``overdispersion`` is not > 0.
-
-    Notes
-    -----
-    ``RES = (a*d)/(b*c)`` and ``Var(log RES) = D * (1/a + 1/b + 1/c + 1/d)``;
-    the interval is ``exp(log RES +/- z * SE)`` and the p-value a two-sided z-test of
-    ``log RES = 0`` (:doc:`/docs/methods/did`). ``z`` is the exact normal quantile
-    (1.959964 for 95%); published tables that round it to 1.96 differ in the sixth digit
-    (0.942773 vs 0.942779 for the worked example in :doc:`/docs/methods/did`).
-
-    References
-    ----------
-    Farrington, D. P., Gill, M., Waples, S. J., & Argomaniz, J. (2007). The
-    effects of closed-circuit television on crime. *Journal of Experimental
-    Criminology*, 3, 21-38.
-
-    Examples
-    --------
-    >>> from hotspots.evaluation import relative_effect_size
-    >>> res = relative_effect_size(100, 70, 200, 190)
-    >>> round(res.estimate, 6), round(res.ci_low, 5), round(res.ci_high, 5)
-    (1.357143, 0.94278, 1.95362)
-    """
-    counts = {"a": a, "b": b, "c": c, "d": d}
-    for name, value in counts.items():
-        check_positive(value, name)
-    dispersion = (
-        1.0
-        if overdispersion is None
-        else check_positive(overdispersion, "overdispersion")
-    )
-    z = _z(ci_level)
-    log_res = math.log(a) + math.log(d) - math.log(b) - math.log(c)
-    se = math.sqrt(dispersion * (1 / a + 1 / b + 1 / c + 1 / d))
-    p_value = float(2 * stats.norm.sf(abs(log_res) / se))
-    res = math.exp(log_res)
-    caveats = []
-    if overdispersion is None:
-        caveats.append(
-            "Poisson variance assumed (no overdispersion multiplier D): the CI is "
-            "likely too narrow for crime counts"
-        )
-    change = (1 / res - 1) * 100
-    wording = "fell" if change < 0 else "rose"
-    return Effect(
-        measure="relative effect size",
-        estimate=res,
-        ci_low=math.exp(log_res - z * se),
-        ci_high=math.exp(log_res + z * se),
-        ci_level=ci_level,
-        p_value=p_value,
-        method=f"relative effect size (odds ratio), Var(log RES) x D = {dispersion:g}",
-        n_treated=1,
-        n_comparison=1,
-        caveats=tuple(caveats),
-        interpretation=(
-            f"crime {wording} {abs(change):.1f}% in the treated area relative to "
-            "the control"
-        ),
-        details={
-            "log_res": log_res,
-            "se_log_res": se,
-            "percent_change": change,
-            "overdispersion": dispersion,
-        },
-    )
-
-
-def _nb_alpha(y: np.ndarray, mu: np.ndarray) -> float:
-    """Moment estimate of the NB2 alpha from a Poisson fit (Cameron & Trivedi)."""
-    aux = ((y - mu) ** 2 - y) / mu
-    return float(max(np.sum(aux * mu) / np.sum(mu**2), 1e-8))
-
-
-def _fit(data: pd.DataFrame, formula: str, family, cov_type: str, groups):
-    """Fit the GLM on one BLAS thread.
-
-    The fixed-effects design is a few thousand rows by a few hundred dummy
-    columns: multi-threaded BLAS gains nothing there and, on a busy machine,
-    made each fit 15 times slower (15 s against 1 s per ``did`` call, measured
-    on the simulated 1,000-place panel with a second process running).
-    """
-    model = smf.glm(formula, data=data, family=family)
-    with threadpool_limits(limits=1):
-        if cov_type == "cluster":
-            return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-        return model.fit()
+#: The formula of the DiD count model.
+_FORMULA = "count ~ C(_place) + C(month) + _treated_post"
+#: Keys of the 2 x 2 table of crimes (treated/comparison x before/after).
+_TABLE_KEYS = (
+    "treated_before",
+    "treated_after",
+    "comparison_before",
+    "comparison_after",
+)
 
 
 def _pre_trend(data: pd.DataFrame, cov_type: str) -> tuple[float, float] | None:
-    """Treated x linear-trend coefficient (per year) and p in the pre-period."""
-    pre = data[data["_post"] == 0].copy()
-    if pre["month"].nunique() < 3:
+    """Treated x linear-trend coefficient (per year) and p in the pre-period.
+
+    None when the test cannot be run: fewer than 3 pre-period months with crimes,
+    no treated or no comparison place with crimes before the start, or a fit that
+    fails (separation, no convergence, cluster-robust SEs without residual degrees
+    of freedom).
+    """
+    pre, _, _ = informative_rows(data[data["_post"] == 0])
+    if pre["month"].nunique() < 3 or pre["_treated"].nunique() < 2:
         return None
     pre["_trend"] = pre["_t"] / 12.0
     pre["_treated_trend"] = pre["_treated"] * pre["_trend"]
     groups = pd.factorize(pre["_place"])[0]
-    fit = _fit(
-        pre,
-        "count ~ C(_place) + C(month) + _treated_trend",
-        sm.families.Poisson(),
-        cov_type,
-        groups,
-    )
-    return float(fit.params["_treated_trend"]), float(fit.pvalues["_treated_trend"])
+    with recorded_warnings():
+        fit = fit_glm(
+            pre,
+            "count ~ C(_place) + C(month) + _treated_trend",
+            sm.families.Poisson(),
+            cov_type,
+            groups,
+        )
+    beta, p = float(fit.params["_treated_trend"]), float(fit.pvalues["_treated_trend"])
+    if (
+        fit_problem(fit)
+        or fit.cov_type != cov_type
+        or not (np.isfinite(beta) and np.isfinite(p))
+    ):
+        return None
+    return beta, p
+
+
+def _table(data: pd.DataFrame) -> dict[str, float]:
+    """Crimes in the 2 x 2 table: treated/comparison x before/after the start."""
+    sums = data.groupby(["_treated", "_post"])["count"].sum()
+    cells = ((1, 0), (1, 1), (0, 0), (0, 1))
+    return {k: float(sums.get(c, 0.0)) for k, c in zip(_TABLE_KEYS, cells, strict=True)}
+
+
+def _pre_rate_ratio(data: pd.DataFrame) -> float:
+    """Treated / comparison mean monthly count before the start (NaN if undefined)."""
+    rates = data[data["_post"] == 0].groupby("_treated")["count"].mean()
+    treated, comparison = float(rates.get(1, math.nan)), float(rates.get(0, math.nan))
+    return treated / comparison if comparison > 0 else math.nan
 
 
 def did(
@@ -231,8 +148,26 @@ def did(
         If there are no treated or no comparison places, or no pre or post
         months, or an option is unknown.
 
+    Warns
+    -----
+    HotspotsWarning
+        When the data cannot identify the effect (the result is NaN): the
+        reason, the same words as the first caveat.
+
     Notes
     -----
+    **Degenerate inputs** give an Effect with NaN estimate, interval and p-value
+    and a caveat starting "not estimable" (never a confident absurd ratio or an
+    arithmetic error): a zero cell in the 2 x 2 table of crimes (e.g. treated places
+    with no crimes after the start: complete separation, where the model's IRR runs
+    off to 0), a fit that still runs off to zero or infinity (quasi-separation) or
+    does not converge. Places and months with no crimes at all carry no information
+    and are left out of the model (a caveat counts them). When no standard error can
+    be computed (an exact fit, or cluster-robust SEs with no residual degrees of
+    freedom) the estimate is kept and the interval and p-value are NaN, with a
+    caveat. The 2 x 2 table is in ``details`` (``treated_before`` ...
+    ``comparison_after``).
+
     ``log E[y_pt] = alpha_p + gamma_t + beta * treated_p * post_t``
     (:doc:`/docs/methods/did`). Caveats are added for: fewer than 20 treated places (few
     clusters; check with :func:`randomisation_test`), fewer than 12 pre or 6 post
@@ -260,7 +195,7 @@ def did(
         )
     if cov_type not in ("cluster", "nonrobust"):
         raise ValueError(f"cov_type must be 'cluster' or 'nonrobust'; got {cov_type!r}")
-    z = _z(ci_level)
+    z = normal_quantile(ci_level)
     data = check_panel(panel, id_column=id_column)
     data["_post"] = post_indicator(data["month"], treatment_start)
     data["_place"] = data[id_column].astype(str)
@@ -278,39 +213,6 @@ def did(
             f"found {n_pre} before and {n_post} after. Check the panel's months."
         )
 
-    groups = pd.factorize(data["_place"])[0]
-    formula = "count ~ C(_place) + C(month) + _treated_post"
-    with warnings.catch_warnings():
-        # a saturated model (one treated, one comparison, two months) fits
-        # exactly: statsmodels warns of perfect separation and a zero residual df
-        warnings.filterwarnings("ignore", message=".*[Pp]erfect separation.*")
-        warnings.filterwarnings(
-            "ignore", message="divide by zero", category=RuntimeWarning
-        )
-        poisson = _fit(data, formula, sm.families.Poisson(), cov_type, groups)
-        alpha = _nb_alpha(
-            data["count"].to_numpy(float), poisson.fittedvalues.to_numpy()
-        )
-        if family == "poisson":
-            fit, label = poisson, "Poisson GLM"
-        else:
-            fit = _fit(
-                data,
-                formula,
-                sm.families.NegativeBinomial(alpha=alpha),
-                cov_type,
-                groups,
-            )
-            label = f"negative binomial GLM (alpha={alpha:.3g}, moment estimate)"
-        trend = _pre_trend(data, cov_type)
-
-    beta = float(fit.params["_treated_post"])
-    se = float(fit.bse["_treated_post"])
-    p_value = float(fit.pvalues["_treated_post"])
-    pre = data[data["_post"] == 0]
-    rates = pre.groupby("_treated")["count"].mean()
-    rate_ratio = float(rates.get(1, np.nan) / rates.get(0, np.nan))
-
     caveats = []
     if n_treated < FEW_TREATED:
         caveats.append(
@@ -321,6 +223,73 @@ def did(
         caveats.append(f"only {n_pre} pre-period months (< {MIN_PRE_MONTHS})")
     if n_post < MIN_POST_MONTHS:
         caveats.append(f"only {n_post} post-period months (< {MIN_POST_MONTHS})")
+    table = _table(data)
+    rate_ratio = _pre_rate_ratio(data)
+    se_label = "cluster-robust SE by place" if cov_type == "cluster" else "model SE"
+    model_name = "negative binomial" if family == "negative_binomial" else "Poisson"
+
+    def not_estimable(reason: str) -> Effect:
+        return nan_effect(
+            "incidence rate ratio",
+            method=f"DiD, {model_name} GLM, place and month fixed effects, {se_label}",
+            caveats=[reason, *caveats],
+            ci_level=ci_level,
+            n_treated=n_treated,
+            n_comparison=n_comparison,
+            details={
+                "beta": math.nan,
+                "se": math.nan,
+                "percent_change": math.nan,
+                "pre_rate_ratio": rate_ratio,
+                "pre_trend_per_year": math.nan,
+                "pre_trend_p": math.nan,
+                **table,
+            },
+        )
+
+    if zero := zero_cells(table):
+        return not_estimable(zero_cell_caveat(zero))
+    used, empty_places, empty_months = informative_rows(data)
+    if empty_places or empty_months:
+        caveats.append(
+            f"{empty_places} place(s) and {empty_months} month(s) with no crimes at "
+            "all carry no information on the effect and were left out of the model"
+        )
+    groups = pd.factorize(used["_place"])[0]
+    with recorded_warnings():
+        fit = poisson = fit_glm(used, _FORMULA, sm.families.Poisson(), cov_type, groups)
+    problem = fit_problem(poisson)
+    alpha = nb_alpha(used["count"].to_numpy(float), poisson.fittedvalues.to_numpy())
+    label = "Poisson GLM"
+    if problem is None and family == "negative_binomial":
+        family_nb = sm.families.NegativeBinomial(alpha=alpha)
+        with recorded_warnings():
+            fit = fit_glm(used, _FORMULA, family_nb, cov_type, groups)
+        problem = fit_problem(fit)
+        label = f"negative binomial GLM (alpha={alpha:.3g}, moment estimate)"
+    if problem is not None:
+        return not_estimable(
+            f"{NOT_ESTIMABLE}: {problem}, so the rate ratio has no finite estimate. "
+            "Look at the treated and comparison counts month by month; widen the "
+            "places or lengthen the period before estimating an effect"
+        )
+    trend = _pre_trend(used, cov_type)
+
+    beta = float(fit.params["_treated_post"])
+    se = float(fit.bse["_treated_post"])
+    p_value: float | None = float(fit.pvalues["_treated_post"])
+    irr, ci_low, ci_high, ci_problem = ratio_interval(beta, se, z)
+    if not math.isfinite(irr):
+        return not_estimable(f"{NOT_ESTIMABLE}: {ci_problem}")
+    if fit.cov_type != cov_type:
+        ci_problem = (
+            f"cluster-robust standard errors need more place-months ({len(used)}) "
+            "than model parameters; use cov_type='nonrobust' or a longer panel"
+        )
+        ci_low = ci_high = math.nan
+    if ci_problem is not None or not math.isfinite(p_value):  # type: ignore[arg-type]
+        p_value = None
+        caveats.insert(0, f"{NOT_ESTIMABLE} interval: {ci_problem or 'no p-value'}")
     if trend is not None and trend[1] < PRE_TREND_ALPHA:
         caveats.append(
             "pre-trends differ: treated places changed "
@@ -338,7 +307,6 @@ def did(
             f"counts are overdispersed (alpha={alpha:.2g}): Poisson model-based SEs "
             "are too small; use family='negative_binomial' or cov_type='cluster'"
         )
-    irr = math.exp(beta)
     change = (irr - 1) * 100
     details = {
         "beta": beta,
@@ -347,15 +315,15 @@ def did(
         "pre_rate_ratio": rate_ratio,
         "pre_trend_per_year": math.nan if trend is None else trend[0],
         "pre_trend_p": math.nan if trend is None else trend[1],
+        **table,
     }
     if family == "negative_binomial":
         details["alpha"] = alpha
-    se_label = "cluster-robust SE by place" if cov_type == "cluster" else "model SE"
     return Effect(
         measure="incidence rate ratio",
         estimate=irr,
-        ci_low=math.exp(beta - z * se),
-        ci_high=math.exp(beta + z * se),
+        ci_low=ci_low,
+        ci_high=ci_high,
         ci_level=ci_level,
         p_value=p_value,
         method=f"DiD, {label}, place and month fixed effects, {se_label}",

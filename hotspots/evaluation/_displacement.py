@@ -84,7 +84,14 @@ def wdq(rb: float, ra: float, bb: float, ba: float, cb: float, ca: float) -> Eff
     Raises
     ------
     ValueError
-        If a count is negative or not a number, or a control count is 0.
+        If a count is negative, missing or not a finite number, or a control count
+        is 0. SM = 0 (including no crimes in the places at all) is not an error:
+        the WDQ is ``nan`` and the words say it must not be interpreted.
+
+    See Also
+    --------
+    wdd : The weighted displacement difference test of the same counts, with
+        the interval and p-value the WDQ lacks.
 
     Notes
     -----
@@ -127,7 +134,10 @@ def wdq(rb: float, ra: float, bb: float, ba: float, cb: float, ca: float) -> Eff
     buffer = ba / ca - bb / cb
     quotient = buffer / success if success != 0 else math.nan
     net = (rb * ca / cb - ra) + (bb * ca / cb - ba)
-    caveats = ["the WDQ has no variance estimate: no confidence interval"]
+    caveats = [
+        "the WDQ has no variance estimate: no confidence interval (the WDD tests "
+        "the same counts)"
+    ]
     if success >= 0:
         caveats.append(
             f"SM = {success:.4g} >= 0: the response area did not improve relative to "

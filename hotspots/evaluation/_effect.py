@@ -167,7 +167,7 @@ class Effect:
             else "no CI"
         )
         head = f"{self.measure} {_fmt(self.estimate)} ({ci})"
-        if self.p_value is not None:
+        if self.p_value is not None and not math.isnan(self.p_value):
             head += f", p={self.p_value:.2g}" if self.p_value >= 0.001 else ", p<0.001"
         n = len(self.caveats)
         head += f"; {n} caveat{'s' if n != 1 else ''}"

@@ -23,6 +23,7 @@ from hotspots.evaluation._naive import naive_before_after
 from hotspots.evaluation._panel import panel, to_month
 from hotspots.evaluation._randomisation import DEFAULT_PERMUTATIONS, randomisation_test
 from hotspots.evaluation._verdict import judge
+from hotspots.evaluation._wdd import SELECTION_CAVEAT, wdd
 from hotspots.exceptions import SchemaError
 from hotspots.quality import (
     QualityReport,
@@ -133,7 +134,7 @@ def evaluate(
     -------
     Evaluation
         Effects (naive, DiD negative binomial and Poisson, randomisation, ITS
-        level and slope, RES, WDQ), the balance table, the Maryland SMS level
+        level and slope, RES, WDQ, WDD), the balance table, the Maryland SMS level
         and reasons, caveats, the matched design and the settings used;
         :meth:`Evaluation.to_frame` stacks the effects.
 
@@ -160,7 +161,8 @@ def evaluate(
     only. The RES uses the whole pre and post periods of the treated and
     matched places. The WDQ compares equal periods, the ``n`` months before
     and from the start with ``n = min(pre months, post months)``, with the
-    union of the rings as buffer and the rest of ``crimes`` as control.
+    union of the rings as buffer and the rest of ``crimes`` as control; the WDD
+    (:func:`wdd`) tests the same counts, the control scaled to the places and rings.
 
     The Maryland SMS level, the suggested label and the sentences that judge
     the result come from one rule (:func:`judge`, ``result.verdict``): the
@@ -320,7 +322,9 @@ def evaluate(
     bb, ba = window(ring_counts, before_months), window(ring_counts, after_months)
     allb = float(counted[crime_months.isin(before_months).to_numpy()].sum())
     alla = float(counted[crime_months.isin(after_months).to_numpy()].sum())
-    displacement = wdq(rb, ra, bb, ba, allb - rb - bb, alla - ra - ba)
+    cb, ca = allb - rb - bb, alla - ra - ba  # control: the rest of the crimes
+    displacement = wdq(rb, ra, bb, ba, cb, ca)
+    change = wdd(rb, ra, bb, ba, cb, ca, scale_control=True, ci_level=CI_LEVEL)
     if before_months.isin(pd.DatetimeIndex(selection)).any():
         displacement = replace(
             displacement,
@@ -331,6 +335,7 @@ def evaluate(
                 "to the mean; the DiD estimates the effect without it",
             ),
         )
+        change = replace(change, caveats=(*change.caveats, SELECTION_CAVEAT))
 
     flags = flagged_treated.loc[flagged_treated["quality_flag"] != "", "quality_flag"]
     verdict = judge(
@@ -340,12 +345,14 @@ def evaluate(
         n_treated=n_treated,
         n_comparison=len(matched.comparison_ids),
     )
+    extra_pre = int((~months[months < start].isin(selection)).sum())
     caveats = design_caveats(
         verdict,
         matched,
         n_pre=n_pre,
         n_selection=len(selection),
         flags=list(flags) if artefacts == "flag" else [],
+        extra_pre_months=extra_pre,
     )
     settings = {
         "treatment_start": start,
@@ -358,6 +365,7 @@ def evaluate(
         "cell_size_auto": cell_size is None,
         "pool_size": len(pool),
         "wdq_months": width,
+        "extra_pre_months": extra_pre,
         "months": (f"{first:%Y-%m}", f"{last:%Y-%m}"),
         **record,
     }
@@ -378,6 +386,7 @@ def evaluate(
         randomisation=randomisation,
         its=its_result,
         wdq=displacement,
+        wdd=change,
         res=res,
         balance=matched.balance,
         verdict=verdict,

@@ -39,6 +39,10 @@ class Evaluation:
     wdq : Effect
         Weighted displacement quotient for the union of the rings (:func:`wdq`),
         against the rest of the area.
+    wdd : Effect
+        Weighted displacement difference test (:func:`wdd`) on the same counts:
+        the change in crimes in the places and rings together beyond what the
+        rest of the area predicts, with its interval and p-value.
     res : Effect
         Relative effect size, treated vs matched comparison places
         (:func:`relative_effect_size`).
@@ -65,6 +69,7 @@ class Evaluation:
     randomisation: Effect
     its: InterruptedTimeSeries
     wdq: Effect
+    wdd: Effect
     res: Effect
     balance: pd.DataFrame = field(compare=False)
     verdict: Verdict
@@ -94,6 +99,7 @@ class Evaluation:
             "its_slope": self.its.slope,
             "res": self.res,
             "wdq": self.wdq,
+            "wdd": self.wdd,
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
-import warnings
 from typing import Literal
 
 import numpy as np
@@ -12,8 +10,13 @@ import pandas as pd
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
-from hotspots.evaluation._did import _nb_alpha, _z
+from hotspots.evaluation._degenerate import (
+    NOT_ESTIMABLE,
+    fit_problem,
+    recorded_warnings,
+)
 from hotspots.evaluation._effect import Effect
+from hotspots.evaluation._glm import nb_alpha, normal_quantile
 from hotspots.evaluation._its_model import (
     AUTOCORRELATION_ALPHA,
     COV_TYPES,
@@ -27,7 +30,11 @@ from hotspots.evaluation._its_model import (
     as_series,
     design_matrix,
     fit_model,
+    no_estimate,
+    series_problem,
+    term_effect,
 )
+from hotspots.evaluation._its_plot import plot_its
 from hotspots.evaluation._panel import to_month
 
 __all__ = ["InterruptedTimeSeries", "its", "plot_its"]
@@ -89,12 +96,30 @@ def its(
     TypeError
         If ``series`` is not a pandas Series.
     ValueError
-        If the months have gaps or repeats, counts are negative or missing,
-        there are fewer than 3 months before or 2 after ``start``, or an option
-        is unknown.
+        If the series is empty, the months have gaps or repeats, counts are
+        negative or missing, there are fewer than 3 months before or 2 after
+        ``start`` (a single month is refused), the months cannot fit the model's
+        parameters, or an option is unknown.
+
+    Warns
+    -----
+    HotspotsWarning
+        When the data cannot identify the effect (the result is NaN): the
+        reason, the same words as the first caveat.
 
     Notes
     -----
+    **Degenerate inputs** give Effects with NaN estimates and intervals and a
+    caveat starting "not estimable" (never a confident absurd ratio): for the
+    count models, a series with no crimes in every month before the start, or
+    from it on (complete separation: the level ratio is infinite or 0), or a fit
+    that runs off to zero (quasi-separation, e.g. crimes in only the first post
+    month, which sends the slope change to 0) or does not converge. When no
+    standard error can be computed (an exact fit, e.g. a constant series, where
+    HAC and OLS SEs are zero) the estimate stays and the interval and p-value are
+    NaN and None, with a caveat. Then ``series`` has NaN ``fitted`` and
+    ``counterfactual`` where nothing was fitted.
+
     Segmented regression (Wagner et al. 2002; Bernal, Cummins & Gasparrini
     2017; :doc:`/docs/methods/its`), months ``t = 1..T``, first post month ``t0``::
 
@@ -141,7 +166,7 @@ def its(
         raise ValueError(f"family must be one of {list(FAMILIES)}; got {family!r}")
     if cov_type not in COV_TYPES:
         raise ValueError(f"cov_type must be one of {list(COV_TYPES)}; got {cov_type!r}")
-    z = _z(ci_level)
+    z = normal_quantile(ci_level)
     values = as_series(series)
     if family != "ols" and (values < 0).any():
         raise ValueError(
@@ -164,20 +189,10 @@ def its(
             "series or seasonality='fourier' / False."
         )
     y = values.to_numpy(float)
-    with warnings.catch_warnings():
-        # noise-free or tiny series fit exactly; statsmodels then warns about
-        # perfect separation or a zero residual variance
-        warnings.filterwarnings("ignore", message=".*[Pp]erfect separation.*")
-        warnings.filterwarnings("ignore", category=RuntimeWarning)
-        fit, label, alpha = fit_model(y, x, family, cov_type)
-    fitted = np.asarray(fit.predict(x))
-    counterfactual = np.asarray(fit.predict(x.assign(post=0.0, tsince=0.0)))
-    resid = y - fitted if family == "ols" else np.asarray(fit.resid_pearson)
-    dw = float(durbin_watson(resid))
-    lag = max(1, min(12, len(y) // 4))
-    ljung = acorr_ljungbox(resid, lags=[lag])
-    lb_p = float(ljung["lb_pvalue"].iloc[0])
-
+    post_mask = x["post"].to_numpy() > 0
+    se_label = (
+        f"Newey-West (HAC, {HAC_LAGS} lags) SE" if cov_type == "HAC" else "model SE"
+    )
     caveats = [
         "single series without a comparison group: regression to the mean and "
         "concurrent events are not controlled (Maryland SMS level 2); compare with "
@@ -193,6 +208,49 @@ def its(
             f"few post months: only {n_post} (< {MIN_POST_MONTHS}); the slope change "
             "is poorly determined"
         )
+
+    def nothing(reason: str, label: str) -> InterruptedTimeSeries:
+        return no_estimate(
+            values,
+            post_mask,
+            start=begin,
+            seasonality=season_label,
+            method=f"ITS segmented regression, {label}, seasonality {season_label}, "
+            f"{se_label}",
+            caveats=(reason, *caveats),
+            ci_level=ci_level,
+            n_units=n_units,
+            ratio=family != "ols",
+        )
+
+    names = {
+        "negative_binomial": "negative binomial GLM",
+        "poisson": "Poisson GLM",
+        "ols": "OLS",
+    }
+    if reason := series_problem(y, post_mask, family):
+        return nothing(reason, names[family])
+    with recorded_warnings():
+        # noise-free or tiny series fit exactly; statsmodels then warns about
+        # perfect separation or a zero residual variance
+        fit, label, alpha = fit_model(y, x, family, cov_type)
+    if family != "ols" and (problem := fit_problem(fit)):
+        return nothing(
+            f"{NOT_ESTIMABLE}: {problem}, so the level and slope changes have no "
+            "finite estimate. Plot the series; sum more places or months into it",
+            label,
+        )
+    fitted = np.asarray(fit.predict(x))
+    counterfactual = np.asarray(fit.predict(x.assign(post=0.0, tsince=0.0)))
+    resid = y - fitted if family == "ols" else np.asarray(fit.resid_pearson)
+    lag = max(1, min(12, len(y) // 4))
+    dw = lb_p = float("nan")
+    if np.ptp(resid) > 1e-8 * max(1.0, float(np.abs(y).max())):
+        # an exact fit leaves no residuals to test (both statistics are 0/0)
+        with recorded_warnings():
+            dw = float(durbin_watson(resid))
+            lb_p = float(acorr_ljungbox(resid, lags=[lag])["lb_pvalue"].iloc[0])
+
     if lb_p < AUTOCORRELATION_ALPHA:
         fix = (
             "HAC (Newey-West) SEs allow for it"
@@ -205,22 +263,19 @@ def its(
         )
     if family == "poisson" and cov_type == "nonrobust" and alpha is None:
         mu = np.maximum(fitted, 1e-12)
-        over = _nb_alpha(y, mu)
+        over = nb_alpha(y, mu)
         if over > 0.05:
             caveats.append(
                 f"counts are overdispersed (alpha={over:.2g}): Poisson model SEs are "
                 "too small; use family='negative_binomial' or cov_type='HAC'"
             )
     caveat_tuple = tuple(caveats)
-    post_mask = x["post"].to_numpy() > 0
-    post_ratio = float(fitted[post_mask].sum() / counterfactual[post_mask].sum())
-    se_label = (
-        f"Newey-West (HAC, {HAC_LAGS} lags) SE" if cov_type == "HAC" else "model SE"
-    )
+    expected = float(counterfactual[post_mask].sum())
+    post_ratio = float(fitted[post_mask].sum()) / expected if expected > 0 else np.nan
     method = (
         f"ITS segmented regression, {label}, seasonality {season_label}, {se_label}"
     )
-    common = {
+    details = {
         "durbin_watson": dw,
         "ljung_box_p": lb_p,
         "n_pre": float(n_pre),
@@ -228,29 +283,18 @@ def its(
         "post_period_ratio": post_ratio,
     }
     if alpha is not None:
-        common["alpha"] = alpha
+        details["alpha"] = alpha
+    common = {
+        "method": method,
+        "ci_level": ci_level,
+        "n_treated": n_units,
+        "caveats": caveat_tuple,
+        "details": details,
+    }
 
     def effect(term: str, measure: str, wording) -> Effect:
-        beta, se = float(fit.params[term]), float(fit.bse[term])
-        low, high = beta - z * se, beta + z * se
-        if family != "ols":
-            estimate, low, high = math.exp(beta), math.exp(low), math.exp(high)
-        else:
-            estimate = beta
-        return Effect(
-            measure=measure,
-            estimate=estimate,
-            ci_low=low,
-            ci_high=high,
-            ci_level=ci_level,
-            p_value=float(fit.pvalues[term]),
-            method=method,
-            n_treated=n_units,
-            n_comparison=0,
-            caveats=caveat_tuple,
-            interpretation=wording(estimate),
-            details={"beta": beta, "se": se, **common},
-            model=fit,
+        return term_effect(
+            fit, term, measure, wording, ratio=family != "ols", z=z, common=common
         )
 
     if family == "ols":
@@ -314,78 +358,3 @@ def its(
         caveats=caveat_tuple,
         model=fit,
     )
-
-
-def plot_its(
-    result: InterruptedTimeSeries,
-    ax=None,
-    *,
-    title: str = "Interrupted time series",
-):
-    """Plot observed counts, the fitted model and the counterfactual.
-
-    Parameters
-    ----------
-    result : InterruptedTimeSeries
-        The output of :func:`its`.
-    ax : matplotlib Axes, optional
-        Axes to draw on; None = a new figure.
-    title : str, default "Interrupted time series"
-        Plot title. Label plots of demo data "SYNTHETIC DATA".
-
-    Returns
-    -------
-    matplotlib Axes
-
-    Raises
-    ------
-    TypeError
-        If ``result`` is not an :class:`InterruptedTimeSeries`.
-    ImportError
-        If matplotlib is not installed (the message gives the install command).
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from hotspots.evaluation import its, plot_its
-    >>> months = pd.period_range("2022-01", periods=36, freq="M").astype(str)
-    >>> counts = pd.Series(np.r_[np.full(24, 30.0), np.full(12, 24.0)], index=months)
-    >>> ax = plot_its(its(counts, start="2024-01"), title="SYNTHETIC DATA: ITS")
-    >>> ax.get_title()
-    'SYNTHETIC DATA: ITS'
-    """
-    if not isinstance(result, InterruptedTimeSeries):
-        raise TypeError(
-            "result must be the InterruptedTimeSeries returned by its(); got "
-            f"{type(result).__name__}"
-        )
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - matplotlib is a dependency
-        raise ImportError("plot_its needs matplotlib: pip install matplotlib") from err
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4))
-    data = result.series
-    post = data["post"] == 1
-    ax.plot(data["month"], data["observed"], "o", color="0.3", ms=4, label="observed")
-    ax.plot(
-        data.loc[~post, "month"],
-        data.loc[~post, "fitted"],
-        "-",
-        color="C0",
-        label="fitted",
-    )
-    ax.plot(data.loc[post, "month"], data.loc[post, "fitted"], "-", color="C0")
-    ax.plot(
-        data.loc[post, "month"],
-        data.loc[post, "counterfactual"],
-        "--",
-        color="C1",
-        label="projected from the pre-period alone (no comparison group)",
-    )
-    ax.axvline(result.start, color="0.5", lw=1, ls=":")
-    ax.set_title(title)
-    ax.set_xlabel("month")
-    ax.set_ylabel("crimes per month")
-    ax.legend(loc="best", fontsize="small")
-    return ax

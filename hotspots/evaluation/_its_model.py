@@ -10,8 +10,14 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from hotspots.evaluation._did import _nb_alpha
+from hotspots.evaluation._degenerate import (
+    NOT_ESTIMABLE,
+    nan_effect,
+    ratio_interval,
+    recorded_warnings,
+)
 from hotspots.evaluation._effect import Effect
+from hotspots.evaluation._glm import nb_alpha
 
 __all__ = [
     "AUTOCORRELATION_ALPHA",
@@ -27,6 +33,9 @@ __all__ = [
     "as_series",
     "design_matrix",
     "fit_model",
+    "no_estimate",
+    "series_problem",
+    "term_effect",
 ]
 
 #: Recommended minimum number of pre-intervention months (:doc:`/docs/methods/its`).
@@ -104,6 +113,8 @@ def as_series(series) -> pd.Series:
             f"{type(series).__name__}. Sum a panel first, e.g. "
             "panel[panel['treated']].groupby('month')['count'].sum()."
         )
+    if len(series) == 0:
+        raise ValueError("series is empty: give crimes for every month, 0 included.")
     try:
         index = pd.PeriodIndex(pd.to_datetime(series.index.astype(str)), freq="M")
     except (ValueError, TypeError) as err:
@@ -176,7 +187,125 @@ def fit_model(y, x, family: str, cov_type: str):
     poisson = sm.GLM(y, x, family=sm.families.Poisson()).fit(**kwargs)
     if family == "poisson":
         return poisson, "Poisson GLM", None
-    alpha = _nb_alpha(y, np.asarray(poisson.fittedvalues))
+    alpha = nb_alpha(y, np.asarray(poisson.fittedvalues))
     model = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha))
     label = f"negative binomial GLM (alpha={alpha:.3g}, moment estimate)"
     return model.fit(**kwargs), label, alpha
+
+
+def series_problem(y: np.ndarray, post: np.ndarray, family: str) -> str | None:
+    """Words for a count series that cannot identify a change, or None.
+
+    A count model's level change is a ratio: with no crimes in every month before
+    the start, or from it on, it is infinite or 0 (complete separation). A series
+    with no crimes at all has nothing to estimate for any family.
+    """
+    before, after = float(y[~post].sum()), float(y[post].sum())
+    if (before > 0 and after > 0) or (family == "ols" and (y != 0).any()):
+        return None
+    if before <= 0 and after <= 0:
+        return (
+            f"{NOT_ESTIMABLE}: the series has no crimes in any month, so there is "
+            "no change to estimate. Sum more places or months into the series"
+        )
+    side = "before" if before <= 0 else "from"
+    return (
+        f"{NOT_ESTIMABLE}: the series has no crimes in any month {side} the start, "
+        "so a count model's level and slope ratios are 0 or infinite with no "
+        "interval (complete separation). Report the counts themselves, or sum more "
+        "places or months into the series"
+    )
+
+
+def no_estimate(
+    values: pd.Series,
+    post: np.ndarray,
+    *,
+    start: pd.Timestamp,
+    seasonality: str,
+    method: str,
+    caveats: tuple[str, ...],
+    ci_level: float,
+    n_units: int | None,
+    ratio: bool,
+) -> InterruptedTimeSeries:
+    """Return an ITS result with NaN level and slope, the reason first in caveats."""
+    unit = "rate ratio" if ratio else "crimes per month"
+    effects = [
+        nan_effect(
+            measure,
+            method=method,
+            caveats=caveats,
+            ci_level=ci_level,
+            n_treated=n_units,
+            n_comparison=0,
+        )
+        for measure in (
+            f"level change ({unit})",
+            f"slope change ({unit} per month)"
+            if ratio
+            else "slope change (crimes per month per month)",
+        )
+    ]
+    frame = pd.DataFrame(
+        {
+            "month": values.index,
+            "observed": values.to_numpy(float),
+            "fitted": np.nan,
+            "counterfactual": np.nan,
+            "post": post.astype(int),
+        }
+    )
+    return InterruptedTimeSeries(
+        level=effects[0],
+        slope=effects[1],
+        series=frame,
+        start=start,
+        seasonality=seasonality,
+        caveats=caveats,
+    )
+
+
+def term_effect(
+    fit, term: str, measure: str, wording, *, ratio: bool, z: float, common: dict
+) -> Effect:
+    """Return one ITS term as an Effect; NaN estimate or interval if degenerate.
+
+    ``common`` holds the Effect fields shared by level and slope (``method``,
+    ``ci_level``, ``n_treated``, ``caveats``, ``details``).
+    """
+    with recorded_warnings():
+        # a HAC variance of a short series can come out negative: its square
+        # root is NaN (numpy warns), read below as "no standard error"
+        beta, se = float(fit.params[term]), float(fit.bse[term])
+        p_value: float | None = float(fit.pvalues[term])
+    estimate, low, high, problem = ratio_interval(beta, se, z, log_scale=ratio)
+    details = {"beta": beta, "se": se, **common["details"]}
+    shared = {k: v for k, v in common.items() if k != "details"}
+    if not math.isfinite(estimate):
+        return nan_effect(
+            measure,
+            **{
+                **shared,
+                "caveats": (f"{NOT_ESTIMABLE}: {problem}", *shared["caveats"]),
+            },
+            n_comparison=0,
+            details=details,
+        )
+    caveats = shared.pop("caveats")
+    if problem is not None or not math.isfinite(p_value):  # type: ignore[arg-type]
+        p_value = None
+        caveats = (f"{NOT_ESTIMABLE} interval: {problem or 'no p-value'}", *caveats)
+    return Effect(
+        measure=measure,
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        n_comparison=0,
+        caveats=caveats,
+        interpretation=wording(estimate),
+        details=details,
+        model=fit,
+        **shared,
+    )

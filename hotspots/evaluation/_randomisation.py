@@ -11,8 +11,16 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from hotspots._validate import as_rng
+from hotspots.evaluation._degenerate import (
+    NOT_ESTIMABLE,
+    nan_effect,
+    zero_cell_caveat,
+    zero_cells,
+)
 from hotspots.evaluation._effect import Effect
 from hotspots.evaluation._panel import check_panel, post_indicator
+from hotspots.evaluation._placebo import strata as _strata
+from hotspots.evaluation._placebo import stratified_draw as _stratified_draw
 
 __all__ = ["randomisation_test"]
 
@@ -24,6 +32,10 @@ DEFAULT_PERMUTATIONS = 999
 MIN_PERMUTATIONS = 999
 #: Default number of nearest-in-level pool places each placebo place is drawn from.
 DEFAULT_MATCH = 30
+#: Largest |log ratio| whose exponential is reported (exp(700) is about 1e304).
+_MAX_LOG = 700.0
+#: Placebo statistics spread no wider than this are taken to be all the same.
+_NO_SPREAD = 1e-12
 
 
 def _totals(data: pd.DataFrame, id_column: str, treatment_start) -> pd.DataFrame:
@@ -49,38 +61,9 @@ def _levels(data: pd.DataFrame, id_column: str, treatment_start, months) -> pd.S
     return data.loc[keep].groupby(id_column)["count"].sum()
 
 
-def _strata(treated_level: np.ndarray, pool_level: np.ndarray, match: int) -> list:
-    """For each treated place, the ``match`` pool places closest in level."""
-    order = np.argsort(pool_level, kind="stable")
-    sorted_level = pool_level[order]
-    strata = []
-    for level in treated_level:
-        distance = np.abs(sorted_level - level)
-        nearest = np.argsort(distance, kind="stable")[:match]
-        strata.append(order[nearest])
-    return strata
-
-
-def _stratified_draw(
-    generator: np.random.Generator, strata: list, n_pool: int
-) -> np.ndarray:
-    """One placebo set: a random untaken member of each treated place's stratum.
-
-    Treated places are visited in random order; when every member of a stratum
-    is already taken, the draw falls back to a random untaken pool place of the
-    stratum's nearest untaken neighbours (the stratum is widened, never reused).
-    """
-    taken = np.zeros(n_pool, dtype=bool)
-    pick = np.empty(len(strata), dtype=np.intp)
-    for slot in generator.permutation(len(strata)):
-        members = strata[slot]
-        free = members[~taken[members]]
-        if len(free) == 0:
-            free = np.flatnonzero(~taken)
-        choice = free[generator.integers(len(free))]
-        taken[choice] = True
-        pick[slot] = choice
-    return pick
+def _exp(value: float) -> float:
+    """exp(value), or NaN when it is not a finite number (never an overflow)."""
+    return math.exp(value) if abs(value) < _MAX_LOG else math.nan
 
 
 def _log_ratio(tb: np.ndarray, ta: np.ndarray, cb: float, ca: float) -> np.ndarray:
@@ -153,8 +136,14 @@ def randomisation_test(
     Raises
     ------
     ValueError
-        If ``permutations`` < 1, the pool is smaller than the treated set, or a
-        group has no crimes before the start.
+        If ``permutations`` < 1, the pool is smaller than the treated set, or the
+        panel has no months before or none from the start.
+
+    Warns
+    -----
+    HotspotsWarning
+        When the data cannot identify the effect (the result is NaN): the
+        reason, the same words as the first caveat.
 
     Notes
     -----
@@ -164,8 +153,20 @@ def randomisation_test(
     microseconds. For each of R placebo sets of ``n_treated`` places drawn without
     replacement from the pool, beta is recomputed against the comparison places not in
     the set, and ``p = (1 + #{|beta_placebo| >= |beta_obs|}) / (1 + R)``
-    (:doc:`/docs/methods/randomisation`). A placebo set with no crimes before the start
+    (:doc:`/docs/methods/randomisation`). A placebo set whose log-ratio is undefined
+    (no crimes before or after the start in it or in the comparison places left)
     gives no statistic and counts as not extreme (a caveat says how many).
+
+    **Degenerate inputs.** When the treated or the comparison places have no
+    crimes before, or none from, the start (a zero cell in the 2 x 2 table of
+    crimes), beta is infinite: the result is an Effect with NaN estimate,
+    interval and p-value, a caveat starting "not estimable" and the same words as
+    a HotspotsWarning (the same rule as :func:`did`). When no placebo set gives a
+    statistic there is no reference distribution: the estimate stays, the
+    interval is NaN and the p-value None, with a caveat. When every placebo set
+    gives the same statistic (e.g. one treated place and comparison places with
+    the same before/after ratio) the interval would have zero width: it is NaN
+    with a caveat, and the p-value stays.
 
     The placebo sets must be drawn the way the treated set was chosen, or the
     reference distribution answers a different question. Hot-spot patrols treat
@@ -245,12 +246,31 @@ def randomisation_test(
             f"the pool has {len(pool_totals)} places, fewer than the {n_treated} "
             "treated; pass a wider pool= (e.g. candidate_places())."
         )
+    post = post_indicator(data["month"], treatment_start)
+    n_pre, n_post = int((post == 0).sum()), int((post == 1).sum())
+    if n_pre == 0 or n_post == 0:
+        raise ValueError(
+            f"need months before and after treatment_start={treatment_start!r}; "
+            f"found {n_pre} place-months before and {n_post} after. Check the "
+            "panel's months."
+        )
     treated = totals.loc[treated_ids].sum()
     comp = totals.loc[comparison_ids]
-    if treated["before"] <= 0 or comp["before"].sum() <= 0:
-        raise ValueError(
-            "treated and comparison places need crimes before treatment_start; "
-            f"found {treated['before']:g} and {comp['before'].sum():g}."
+    table = {
+        "treated_before": float(treated["before"]),
+        "treated_after": float(treated["after"]),
+        "comparison_before": float(comp["before"].sum()),
+        "comparison_after": float(comp["after"].sum()),
+    }
+    if zero := zero_cells(table):
+        return nan_effect(
+            "rate ratio (log-ratio DiD)",
+            method=f"randomisation inference, {n_treated} treated places",
+            caveats=[zero_cell_caveat(zero)],
+            ci_level=ci_level,
+            n_treated=n_treated,
+            n_comparison=len(comparison_ids),
+            details={"beta": math.nan, "permutations": float(permutations), **table},
         )
     beta_obs = float(
         _log_ratio(
@@ -287,25 +307,42 @@ def randomisation_test(
         tb, ta = pool_before[pick].sum(), pool_after[pick].sum()
         placebo[r] = (
             _log_ratio(np.array([tb]), np.array([ta]), cb, ca)[0]
-            if tb > 0 and cb > 0 and ca > 0
+            if tb > 0 and ta > 0 and cb > 0 and ca > 0
             else np.nan
         )
     valid = placebo[np.isfinite(placebo)]
     extreme = int(np.sum(np.abs(valid) >= abs(beta_obs) - 1e-12))
-    p_value = (1 + extreme) / (1 + permutations)
+    p_value: float | None = (1 + extreme) / (1 + permutations)
     tail = (1 - ci_level) / 2
     q_low, q_high = (
         np.quantile(valid, [tail, 1 - tail]) if len(valid) else (np.nan, np.nan)
     )
     caveats = []
+    if len(valid) == 0:
+        p_value = None
+        caveats.append(
+            f"{NOT_ESTIMABLE} interval and p-value: no placebo set had crimes both "
+            "before and after the start, so there is no reference distribution; "
+            "pass a wider pool= of places with crimes in both periods"
+        )
+    elif np.ptp(valid) <= _NO_SPREAD:
+        # a zero-width interval would claim the estimate is exact
+        q_low = q_high = np.nan
+        caveats.append(
+            f"{NOT_ESTIMABLE} interval: every placebo set gave the same statistic "
+            f"({valid[0]:.3g}), so the placebo spread is zero and gives no interval "
+            "(the p-value still counts placebo sets as extreme as the observed); "
+            "pass a wider pool= of places that differ from one another"
+        )
     if permutations < MIN_PERMUTATIONS:
         caveats.append(
             f"only {permutations} placebo sets (< {MIN_PERMUTATIONS}): the p-value "
             "is coarse"
         )
-    if len(valid) < permutations:
+    if 0 < len(valid) < permutations:
         caveats.append(
-            f"{permutations - len(valid)} placebo sets had no crimes before the start "
+            f"{permutations - len(valid)} placebo sets had no crimes before or after "
+            "the start (in the set or the comparison places left), so no statistic, "
             "and count as not extreme"
         )
     if len(pool_totals) < 2 * n_treated:
@@ -317,8 +354,8 @@ def randomisation_test(
     return Effect(
         measure="rate ratio (log-ratio DiD)",
         estimate=ratio,
-        ci_low=math.exp(beta_obs - q_high),
-        ci_high=math.exp(beta_obs - q_low),
+        ci_low=_exp(beta_obs - q_high),
+        ci_high=_exp(beta_obs - q_low),
         ci_level=ci_level,
         p_value=p_value,
         method=(

@@ -72,7 +72,12 @@ def _study(
     month_index = pd.date_range(FIRST_MONTH, periods=months, freq="MS")
     start = month_index[treatment_month]
     row: dict[str, object] = dict.fromkeys(STUDY_COLUMNS, math.nan)
-    row.update(effect=effect, family=family, error="")
+    row.update(
+        effect=effect,
+        family=family,
+        extra_pre_months=treatment_month - SELECTION_MONTHS,
+        error="",
+    )
     before = counts[treated, :treatment_month].sum() / treatment_month
     after = counts[treated, treatment_month:].sum() / (months - treatment_month)
     row["naive_ratio"] = after / before if before > 0 else math.nan
@@ -138,6 +143,7 @@ def simulate_studies(
     comparisons_k: int = 3,
     family: Literal["negative_binomial", "poisson"] = "negative_binomial",
     permutations: int = 199,
+    extra_pre_months: int | None = None,
     rng: int | np.random.Generator | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
@@ -160,6 +166,14 @@ def simulate_studies(
     permutations : int, default 199
         Placebo sets for :func:`randomisation_test` per study (pool: every
         untreated place with a crime in the selection year); 0 = skip it.
+    extra_pre_months : int, optional
+        Months of data before the selection year. When given, the start moves
+        to ``treatment_month = SELECTION_MONTHS + extra_pre_months`` and the
+        panel to ``months = treatment_month + post``, keeping the post-period
+        length ``post = months - treatment_month`` of the other arguments (12
+        by default). 0 is an archive that begins with the selection year, so
+        every pre-period month is a selection month. None = use
+        ``treatment_month`` as given (24: 12 further months).
     rng : int, Generator or None
         Seed; one generator drives every study, so results are reproducible.
     progress : bool, default True
@@ -168,7 +182,9 @@ def simulate_studies(
     Returns
     -------
     DataFrame
-        One row per study, columns :data:`STUDY_COLUMNS`: ``estimate`` (IRR),
+        One row per study, columns :data:`STUDY_COLUMNS`: ``study``,
+        ``effect``, ``family``, ``extra_pre_months`` (pre-period months before
+        the selection year), ``estimate`` (IRR),
         ``log_irr``, ``se`` (of the log IRR), ``ci_low``, ``ci_high``,
         ``covered`` (the CI holds ``1 - effect``), ``p_value``, ``rejected``
         (p < 0.05), ``randomisation_p`` and ``randomisation_rejected``,
@@ -183,7 +199,8 @@ def simulate_studies(
     Raises
     ------
     ValueError
-        If ``effect`` is not in [0, 1) or the design is impossible.
+        If ``effect`` is not in [0, 1), ``extra_pre_months`` is negative or the
+        design is impossible.
 
     Notes
     -----
@@ -207,6 +224,18 @@ def simulate_studies(
         raise ValueError(f"permutations must be an integer >= 0; got {permutations!r}")
     if permutations < 0:
         raise ValueError(f"permutations must be an integer >= 0; got {permutations!r}")
+    if extra_pre_months is not None:
+        if (
+            isinstance(extra_pre_months, bool)
+            or not isinstance(extra_pre_months, int)
+            or extra_pre_months < 0
+        ):
+            raise ValueError(
+                f"extra_pre_months must be an integer >= 0; got {extra_pre_months!r}"
+            )
+        post = months - treatment_month
+        treatment_month = SELECTION_MONTHS + extra_pre_months
+        months = treatment_month + post
     check_design(n_places, n_treated, months, treatment_month, effect)
     generator = as_rng(rng)
     rows = []
@@ -244,10 +273,12 @@ def summarise_studies(studies: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per ``effect`` and ``family``: ``n_studies``, ``n_failed``,
+        One row per ``effect``, ``family`` and ``extra_pre_months`` (when the
+        studies have that column): ``n_studies``, ``n_failed``,
         ``true_irr``, ``mean_irr`` (exp of the mean log IRR), ``bias_log``
         (mean log IRR minus ``log(1 - effect)``), ``bias_percent``
-        (``exp(bias_log) - 1``, in %), ``empirical_sd`` and ``mean_se`` of the
+        (``exp(bias_log) - 1``, in %), ``bias_log_mcse`` (its Monte Carlo SE,
+        ``empirical_sd / sqrt(n)``), ``empirical_sd`` and ``mean_se`` of the
         log IRR (SEs that are too small make ``mean_se / empirical_sd`` < 1),
         ``coverage`` and its Monte Carlo SE ``coverage_mcse``,
         ``mean_ci_width`` (IRR scale), ``rejection_rate`` (p < 0.05; the
@@ -257,24 +288,26 @@ def summarise_studies(studies: pd.DataFrame) -> pd.DataFrame:
         the truth), and ``selection_excess_gap`` (mean treated minus comparison
         selection-year excess, log scale).
     """
+    keys = [k for k in ("effect", "family", "extra_pre_months") if k in studies]
     rows = []
-    for (effect, family), group in studies.groupby(["effect", "family"], sort=True):
+    for values, group in studies.groupby(keys, sort=True):
         ok = group[group["error"].eq("")]
-        truth = math.log(1 - float(effect))
+        truth = math.log(1 - float(values[0]))
         bias = float(ok["log_irr"].mean() - truth)
+        spread = float(ok["log_irr"].std(ddof=1))
         coverage = float(ok["covered"].astype(float).mean())
         naive = float(np.log(ok["naive_ratio"]).mean() - truth)
         rows.append(
             {
-                "effect": effect,
-                "family": family,
+                **dict(zip(keys, values, strict=True)),
                 "n_studies": len(group),
                 "n_failed": len(group) - len(ok),
-                "true_irr": 1 - float(effect),
+                "true_irr": 1 - float(values[0]),
                 "mean_irr": math.exp(ok["log_irr"].mean()),
                 "bias_log": bias,
                 "bias_percent": math.expm1(bias) * 100,
-                "empirical_sd": float(ok["log_irr"].std(ddof=1)),
+                "bias_log_mcse": spread / math.sqrt(max(len(ok), 1)),
+                "empirical_sd": spread,
                 "mean_se": float(ok["se"].mean()),
                 "coverage": coverage,
                 "coverage_mcse": math.sqrt(coverage * (1 - coverage) / max(len(ok), 1)),

@@ -49,6 +49,7 @@ STUDY_COLUMNS = (
     "study",
     "effect",
     "family",
+    "extra_pre_months",
     "estimate",
     "log_irr",
     "se",

@@ -217,6 +217,22 @@ class CubeResult:
     p_fdr: np.ndarray
     significant: np.ndarray  # -1 cold, 0, +1 hot
     meta: dict
+    weights: sp.csr_matrix  # spatial weights of the grid's cells
+
+
+def bin_significance(
+    counts: np.ndarray, w: sp.spmatrix, time_lag: int, alpha: float, fdr: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gi* z, two-sided p, BH-adjusted p and -1/0/+1 significance for every bin.
+
+    The array core of :func:`analyse_cube` (counts: cells × steps); significance is
+    judged on the adjusted p when ``fdr`` is true.
+    """
+    z = cube_gistar(counts, w, time_lag)
+    p = 2.0 * stats.norm.sf(np.abs(z))
+    p_fdr = benjamini_hochberg(p.ravel()).reshape(p.shape)
+    significant = (np.sign(z) * ((p_fdr if fdr else p) < alpha)).astype(np.int8)
+    return z, p, p_fdr, significant
 
 
 def analyse_cube(
@@ -272,10 +288,9 @@ def analyse_cube(
             "undefined. Check the points fall inside the grid or boundary."
         )
     w = spatial_weights(cube.grid, neighbours)
-    z = cube_gistar(cube.counts, w, int(time_lag))
-    p = 2.0 * stats.norm.sf(np.abs(z))
-    p_fdr = benjamini_hochberg(p.ravel()).reshape(p.shape)
-    significant = (np.sign(z) * ((p_fdr if fdr else p) < alpha)).astype(np.int8)
+    z, p, p_fdr, significant = bin_significance(
+        cube.counts, w, int(time_lag), alpha, fdr
+    )
     meta = {
         **cube.grid.attrs.get("hotspots", {}),
         "period": period,
@@ -291,7 +306,7 @@ def analyse_cube(
         "n_dropped": cube.n_dropped,
     }
     logger.debug("Cube: %d cells x %d steps.", *cube.counts.shape)
-    return CubeResult(cube, z, p, p_fdr, significant, meta)
+    return CubeResult(cube, z, p, p_fdr, significant, meta, w)
 
 
 def space_time_cube(

@@ -18,10 +18,17 @@ import shapely
 from scipy import stats
 
 from hotspots._validate import as_rng
+from hotspots.find._gistar_permutation import permutation_p
 from hotspots.find._grid import Shape, count_points
-from hotspots.find._weights import Neighbours, spatial_weights
+from hotspots.find._weights import Neighbours, check_neighbours, spatial_weights
 
-__all__ = ["HOTSPOT_CLASSES", "benjamini_hochberg", "gistar", "gistar_arrays"]
+__all__ = [
+    "HOTSPOT_CLASSES",
+    "NOT_TESTABLE",
+    "benjamini_hochberg",
+    "gistar",
+    "gistar_arrays",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +44,10 @@ HOTSPOT_CLASSES: dict[int, str] = {
     -2: "cold spot, 95% confidence",
     -3: "cold spot, 99% confidence",
 }
+#: Class of a cell Gi* cannot test (no neighbour, or every cell a neighbour);
+#: its ``gi_bin`` is 0 and its z and p-values are NaN.
+NOT_TESTABLE = "not testable"
 _MIN_PERMUTATIONS_FOR_FDR = 99
-_CHUNK_ENTRIES = 4_000_000  # gathered values per permutation chunk (memory bound)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -46,16 +55,18 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
 
     A hypothesis is rejected at FDR level q when its adjusted p is <= q, which is
     the same as the largest-k rule ``p_(k) <= k q / m`` (Benjamini & Hochberg 1995).
+    NaN p-values (tests not run) stay NaN and do not count in ``m``.
     """
     p = np.asarray(p, dtype=float)
-    m = len(p)
+    out = np.full(len(p), np.nan)
+    tested = np.flatnonzero(~np.isnan(p))
+    m = len(tested)
     if m == 0:
-        return p.copy()
-    order = np.argsort(p)
-    ranked = p[order] * m / np.arange(1, m + 1)
+        return out
+    order = np.argsort(p[tested])
+    ranked = p[tested][order] * m / np.arange(1, m + 1)
     adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
+    out[tested[order]] = np.minimum(adjusted, 1.0)
     return out
 
 
@@ -65,6 +76,11 @@ def gistar_arrays(x: np.ndarray, w: sp.spmatrix) -> np.ndarray:
     ``z_i = (Σ_j w_ij x_j − x̄ Σ_j w_ij) / (S √[(n Σ_j w_ij² − (Σ_j w_ij)²)/(n − 1)])``
     with ``S`` the population standard deviation (Getis & Ord 1992; Ord & Getis 1995;
     :doc:`/docs/methods/gistar`). Rows may have any scale: the z is invariant to it.
+
+    A row whose neighbourhood is every cell has a zero variance term and gets NaN
+    (0/0). A row with no neighbour but itself (an island) gets ``(x_i − x̄) / S``,
+    the cell's own standardised value, which is not a local statistic;
+    :func:`gistar` reports such cells as not testable.
 
     Raises
     ------
@@ -91,76 +107,18 @@ def gistar_arrays(x: np.ndarray, w: sp.spmatrix) -> np.ndarray:
     wi = np.asarray(w.sum(axis=1)).ravel()
     s1 = np.asarray(w.multiply(w).sum(axis=1)).ravel()
     lag = w @ x
-    return (lag - xbar * wi) / (s * np.sqrt((n * s1 - wi**2) / (n - 1)))
-
-
-def _permutation_p(
-    x: np.ndarray,
-    w: sp.csr_matrix,
-    permutations: int,
-    rng: np.random.Generator,
-    progress: bool,
-) -> np.ndarray:
-    """Folded one-sided conditional-permutation pseudo p-values (esda's ``p_sim``).
-
-    For each cell its own value is held fixed and its k neighbours' values are
-    replaced by k values drawn without replacement from the other n − 1 cells; the
-    draws are shared by all cells (as in esda's ``crand``). ``larger`` counts
-    permuted weighted sums at least as large as observed, folded to the smaller tail:
-    ``p = (larger + 1) / (permutations + 1)``.
-    """
-    from tqdm.auto import tqdm  # imported here: only permutations show progress
-
-    n = len(x)
-    w = w.tocsr()
-    diag = w.diagonal()
-    off = w - sp.diags(diag)
-    off.eliminate_zeros()
-    k = np.diff(off.indptr)
-    kmax = int(k.max()) if n else 0
-    observed = w @ x
-    # Shared draws: for each permutation, kmax distinct indices from 0..n-2 (without
-    # replacement, like esda's). Drawn with replacement, then rows with a repeat are
-    # drawn again until none has one (k is small next to n, so repeats are rare).
-    width = max(kmax, 1)
-    if n - 1 < width:
-        raise ValueError(f"a cell has {kmax} neighbours but there are only {n} cells.")
-    draws = rng.integers(0, n - 1, size=(permutations, width))
-    repeated = (np.diff(np.sort(draws, axis=1), axis=1) == 0).any(axis=1)
-    while repeated.any():
-        draws[repeated] = rng.integers(0, n - 1, size=(int(repeated.sum()), width))
-        repeated = (np.diff(np.sort(draws, axis=1), axis=1) == 0).any(axis=1)
-    larger = np.zeros(n)
-    cells_by_k = [np.flatnonzero(k == kk) for kk in range(1, kmax + 1)]
-    total = sum(len(c) for c in cells_by_k)
-    bar = tqdm(total=total, desc="Gi* permutations", disable=not progress, unit="cell")
-    for kk, cells in enumerate(cells_by_k, start=1):
-        if len(cells) == 0:
-            continue
-        chunk = max(1, _CHUNK_ENTRIES // (permutations * kk))
-        base = draws[:, :kk]
-        for start in range(0, len(cells), chunk):
-            ids = cells[start : start + chunk]
-            # neighbour weights of each cell, in CSR order: shape (c, kk)
-            ptr = off.indptr[ids][:, None] + np.arange(kk)[None, :]
-            weights = off.data[ptr]
-            idx = base[None, :, :] + (base[None, :, :] >= ids[:, None, None])
-            sims = np.einsum("cpk,ck->cp", x[idx], weights)
-            sims += (diag[ids] * x[ids])[:, None]
-            larger[ids] = (sims >= observed[ids, None] - 1e-12).sum(axis=1)
-            bar.update(len(ids))
-    bar.close()
-    # Cells without neighbours get no test.
-    folded = np.minimum(larger, permutations - larger)
-    p = (folded + 1) / (permutations + 1)
-    p[k == 0] = 1.0
-    return p
+    var = (n * s1 - wi**2) / (n - 1)
+    z = np.full(w.shape[0], np.nan)  # w may be a block of rows (cube_gistar)
+    ok = var > 1e-12 * np.maximum(1.0, wi**2)
+    z[ok] = (lag[ok] - xbar * wi[ok]) / (s * np.sqrt(var[ok]))
+    return z
 
 
 def _bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     out = np.zeros(len(z), dtype=np.int64)
+    sign = np.sign(np.nan_to_num(z)).astype(np.int64)
     for level, alpha in reversed(_BIN_ALPHAS):
-        out = np.where(p < alpha, np.sign(z).astype(np.int64) * level, out)
+        out = np.where(p < alpha, sign * level, out)  # NaN p (not tested): never
     return out
 
 
@@ -219,15 +177,27 @@ def gistar(
         adjusted p of the p used for classing: ``p_sim_two_sided`` when
         permutations were run, else ``p_value``), ``gi_bin`` (−3..3 as ArcGIS's
         Gi_Bin: ±3 at 99%, ±2 at 95%, ±1 at 90% confidence) and ``hotspot_class``
-        (text, see :data:`HOTSPOT_CLASSES`). ``attrs["hotspots"]`` records the
-        value tested, neighbours, permutations, FDR and counts per class.
+        (text, see :data:`HOTSPOT_CLASSES`, plus :data:`NOT_TESTABLE`).
+        ``attrs["hotspots"]`` records the value tested, neighbours, permutations,
+        FDR, counts per class, ``n_islands`` (cells with no neighbour) and
+        ``n_not_testable``.
 
     Raises
     ------
     CRSError
         If the data are not in a projected CRS in metres.
     ValueError
-        If the value column is missing or has NaN, or all cells have one value.
+        If the value column is missing or has NaN, all cells have one value, or
+        no cell can be tested (no cell has a neighbour, e.g. a distance band
+        shorter than the cell spacing, or every cell neighbours every other); the
+        message gives a band that reaches every cell.
+
+    Warns
+    -----
+    HotspotsWarning
+        If some cells cannot be tested (islands: cells with no neighbour, such as
+        a detached polygon; or cells whose neighbourhood is the whole study area),
+        with their number and a band that would reach every cell.
 
     Notes
     -----
@@ -238,6 +208,15 @@ def gistar(
     dependence (Benjamini & Yekutieli 2001). Counts with many zeros make the normal
     approximation poor: prefer permutations or larger cells. Results depend on cell
     size and neighbourhood (the modifiable areal unit problem); report both.
+
+    **Cells that cannot be tested** are treated the same on the analytic and the
+    permutation path: an island's Gi* would only restate its own standardised
+    value (nothing local is compared; the permutation test has no neighbours to
+    shuffle), and a cell whose neighbourhood is every cell has a 0/0 statistic. Such
+    cells get NaN ``gi_z``, ``p_value``, ``p_sim`` and ``p_fdr``, ``gi_bin`` 0 and
+    the class ``"not testable"``; they still count in the mean and standard
+    deviation of the study area, and not in the FDR's number of tests. See
+    "Degenerate inputs" in :doc:`/docs/methods/gistar`.
 
     References
     ----------
@@ -284,7 +263,9 @@ def gistar(
         )
     x = cells[value].to_numpy(dtype=float)
     w = spatial_weights(cells, neighbours)
+    untestable = check_neighbours(cells, w, neighbours)
     z = gistar_arrays(x, w)
+    z[untestable] = np.nan
     p = 2.0 * stats.norm.sf(np.abs(z))
     out = cells.copy()
     out["gi_z"] = z
@@ -302,16 +283,18 @@ def gistar(
                 HotspotsWarning,
                 stacklevel=2,
             )
-        p_sim = _permutation_p(x, w, int(permutations), as_rng(rng), progress)
+        p_sim = permutation_p(x, w, int(permutations), as_rng(rng), progress)
         out["p_sim"] = p_sim
         out["p_sim_two_sided"] = np.minimum(1.0, 2.0 * p_sim)
         p_class = out["p_sim_two_sided"].to_numpy()
     out["p_fdr"] = benjamini_hochberg(p_class)
     bins = _bins(z, out["p_fdr"].to_numpy() if fdr else p_class)
     out["gi_bin"] = bins
-    # HOTSPOT_CLASSES runs from bin 3 down to -3, so the code of bin b is 3 - b.
+    # HOTSPOT_CLASSES runs from bin 3 down to -3, so the code of bin b is 3 - b;
+    # NOT_TESTABLE comes last.
+    codes = np.where(untestable, len(HOTSPOT_CLASSES), 3 - bins)
     out["hotspot_class"] = pd.Categorical.from_codes(
-        3 - bins, categories=list(HOTSPOT_CLASSES.values())
+        codes, categories=[*HOTSPOT_CLASSES.values(), NOT_TESTABLE]
     )
     counts = pd.Series(bins).value_counts().to_dict()
     out.attrs["hotspots"] = {
@@ -322,6 +305,8 @@ def gistar(
         "fdr": fdr,
         "n_hot": int(sum(v for b, v in counts.items() if b > 0)),
         "n_cold": int(sum(v for b, v in counts.items() if b < 0)),
+        "n_islands": int((np.diff(w.indptr) <= 1).sum()),
+        "n_not_testable": int(untestable.sum()),
     }
     logger.info(
         "Gi* on %d cells (%s neighbours, %s): %d hot, %d cold at 90%%+ confidence.",

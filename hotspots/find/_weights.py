@@ -7,6 +7,7 @@ libpysal's contiguity builder; distance bands use a k-d tree on cell centres.
 
 from __future__ import annotations
 
+import warnings
 from typing import Literal
 
 import geopandas as gpd
@@ -14,7 +15,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-__all__ = ["Neighbours", "spatial_weights"]
+from hotspots.exceptions import HotspotsWarning
+
+__all__ = ["Neighbours", "check_neighbours", "spatial_weights"]
 
 Neighbours = Literal["queen", "rook"] | float
 
@@ -110,3 +113,84 @@ def spatial_weights(cells: gpd.GeoDataFrame, neighbours: Neighbours) -> sp.csr_m
     if not np.isfinite(distance) or distance <= 0:
         raise ValueError(f"neighbours distance must be > 0 metres; got {neighbours!r}")
     return _distance_band(cells, distance)
+
+
+def _band_reaching_every_cell(cells: gpd.GeoDataFrame) -> float:
+    """Smallest distance band (m, rounded up) that gives every cell a neighbour."""
+    centres = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
+    distance, _ = cKDTree(centres).query(centres, k=2)
+    return float(np.ceil(distance[:, 1].max()))
+
+
+def check_neighbours(
+    cells: gpd.GeoDataFrame, w: sp.csr_matrix, neighbours: Neighbours
+) -> np.ndarray:
+    """Return a mask of the cells Gi* cannot test; warn, or refuse if none is left.
+
+    A cell cannot be tested when it has no neighbour (an island: its Gi* would only
+    restate its own standardised value) or when every other cell is its neighbour
+    (its neighbourhood is the whole study area, so the statistic is 0/0).
+
+    Raises
+    ------
+    ValueError
+        If no cell can be tested; the message gives the distance band that would
+        reach every cell.
+
+    Warns
+    -----
+    HotspotsWarning
+        If some cells cannot be tested, with their number and what to do.
+    """
+    n = len(cells)
+    off = np.diff(w.tocsr().indptr) - (w.diagonal() != 0)
+    islands, whole = off == 0, off >= n - 1
+    if not (islands.any() or whole.any()):
+        return islands
+    band = _band_reaching_every_cell(cells) if n > 1 else float("nan")
+    is_band = not isinstance(neighbours, str)
+    setting = f"neighbours={neighbours!r}" + (" m" if is_band else "")
+    if islands.all():
+        fix = (
+            f"{setting} is shorter than the spacing between cell centres: use "
+            f"neighbours={band:g} (metres, the shortest band that reaches a "
+            "neighbour of every cell) or 'queen'."
+            if is_band
+            else "the cells do not touch: use a distance band, e.g. "
+            f"neighbours={band:g}."
+        )
+        raise ValueError(
+            f"no cell has a neighbour with {setting}, so Gi* has nothing to compare "
+            f"any cell with (every z would just restate the cell's own value). {fix}"
+        )
+    if whole.all():
+        raise ValueError(
+            f"with {setting} every cell neighbours every other, so each "
+            "neighbourhood is the whole study area and Gi* is undefined (0/0). Use "
+            "a shorter band or 'queen'."
+        )
+    parts = []
+    if islands.any():
+        labels = [str(v) for v in cells.index[islands][:5]]
+        advice = (
+            f"A band of at least {band:g} m gives every cell a neighbour."
+            if is_band
+            else f"Give them neighbours with a distance band (neighbours={band:g} "
+            "reaches every cell) or report them separately."
+        )
+        parts.append(
+            f"{int(islands.sum())} of {n} cells have no neighbour with {setting} "
+            f"(islands, e.g. rows {labels}). {advice}"
+        )
+    if whole.any():
+        parts.append(
+            f"{int(whole.sum())} of {n} cells have every other cell as a neighbour "
+            "(their neighbourhood is the whole study area): use a shorter band."
+        )
+    warnings.warn(
+        " ".join(parts) + " These cells are not testable: they get no z-score or "
+        "p-value and the class 'not testable', with and without permutations.",
+        HotspotsWarning,
+        stacklevel=3,
+    )
+    return islands | whole

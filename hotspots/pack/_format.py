@@ -42,6 +42,7 @@ ESTIMATOR_NAMES = {
     "its_slope": "Interrupted time series: change in monthly trend (treated alone)",
     "res": "Relative effect size, inverted (1/RES)",
     "wdq": "Weighted displacement quotient (rings)",
+    "wdd": "Weighted displacement difference (places and rings, crimes)",
 }
 
 

@@ -100,7 +100,7 @@ def render_page(
     )
     verdict = evaluation.verdict
     label, label_reason = verdict.label, verdict.label_reason
-    wdq = evaluation.wdq
+    wdq, wdd = evaluation.wdq, evaluation.wdd
     p = evaluation.randomisation.p_value
     naive = evaluation.naive
     sel_treated = evaluation.matched.panel
@@ -215,7 +215,21 @@ def render_page(
         + (f" ({recipe.permutations} placebo sets)." if p is not None else "."),
         "displacement": (
             f"{wdq.interpretation} (weighted displacement quotient "
-            f"{wdq.estimate:.2f}, {recipe.ring_radius:g} m rings)"
+            f"{wdq.estimate:.2f}, {recipe.ring_radius:g} m rings); {wdd.interpretation}"
+            + (
+                f" (weighted displacement difference {wdd.estimate:,.0f} crimes, "
+                f"{wdd.ci_level:.0%} CI {wdd.ci_low:,.0f} to {wdd.ci_high:,.0f}, p "
+                f"{'' if format_p(wdd.p_value)[0] == '<' else '= '}"
+                f"{format_p(wdd.p_value)})"
+                if wdd.has_ci
+                else ""
+            )
+            + (
+                ", though its before period is the year the places were chosen on, "
+                "so part of that change is regression to the mean."
+                if any("regression to the mean" in c for c in wdd.caveats)
+                else "."
+            )
         ),
         "cost_per_crime": per_crime,
         "sms_level": evaluation.sms_level,

@@ -1,9 +1,8 @@
 """How well predicted places capture later crime: hit rate, PAI, PEI and RRI.
 
 The scalar formulas (:func:`hit_rate`, :func:`pai`, :func:`pei`, :func:`rri`) follow
-:doc:`/docs/methods/accuracy`; :func:`accuracy` applies them to predicted places
-(polygons) and the crimes of a later period. PEI* (White, Hunt & Green 2023) is not
-implemented; see :func:`accuracy`'s Notes.
+:doc:`/docs/methods/accuracy`; :func:`accuracy` applies them, and PEI*
+(:func:`hotspots.pei_star`), to predicted places and a later period's crimes.
 """
 
 from __future__ import annotations
@@ -21,14 +20,14 @@ import shapely
 from hotspots._validate import check_projected
 from hotspots.exceptions import CRSError
 from hotspots.find._grid import assign_cells
+from hotspots.target._accuracy_checks import check_areas, few_crimes_caveats
+from hotspots.target._pei_star import pei_star
 
 __all__ = ["Accuracy", "accuracy", "hit_rate", "max_capture", "pai", "pei", "rri"]
 
 logger = logging.getLogger(__name__)
 
 _M2_PER_KM2 = 1e6
-#: Below this many test-period crimes, hit rate and PAI are flagged as noisy.
-_FEW_CRIMES = 30
 #: Relative tolerance when checking that a flagged area fits in the study area.
 _AREA_TOLERANCE = 1e-9
 
@@ -181,10 +180,10 @@ class Accuracy:
 
     Attributes
     ----------
-    hit_rate, pai, pei, rri : float
-        See :func:`hit_rate`, :func:`pai`, :func:`pei`, :func:`rri`; NaN when
-        undefined or not computed (``pei`` needs a grid, ``rri`` the fitting
-        period's crimes).
+    hit_rate, pai, pei, pei_star, rri : float
+        See :func:`hit_rate`, :func:`pai`, :func:`pei`, :func:`hotspots.pei_star`,
+        :func:`rri`; NaN when undefined or not computed (``pei`` and ``pei_star``
+        need a grid, ``rri`` the fitting period's crimes).
     area_share : float
         ``a / A``: always read PAI with it.
     n, n_total : int
@@ -202,6 +201,7 @@ class Accuracy:
     hit_rate: float
     pai: float
     pei: float
+    pei_star: float
     rri: float
     area_share: float
     n: int
@@ -283,7 +283,7 @@ def accuracy(
     grid: gpd.GeoDataFrame | None = None,
     fit_crimes: gpd.GeoDataFrame | None = None,
 ) -> Accuracy:
-    """Return hit rate, PAI, PEI and RRI of predicted places on later crimes.
+    """Return hit rate, PAI, PEI, PEI* and RRI of predicted places on later crimes.
 
     Parameters
     ----------
@@ -297,14 +297,14 @@ def accuracy(
         km² (all crimes count). None = the area of ``grid``'s cells.
     grid : GeoDataFrame, optional
         The grid the places are cells of (:func:`hotspots.make_grid`); needed for
-        PEI. Crimes are then counted by cell, so ``n ≤ n*`` holds exactly.
+        PEI and PEI*. Crimes are then counted by cell, so ``n ≤ n*`` holds exactly.
     fit_crimes : GeoDataFrame, optional
         Crimes of the period the places were chosen on; needed for RRI.
 
     Returns
     -------
     Accuracy
-        ``hit_rate``, ``pai``, ``pei``, ``rri``, ``area_share``, ``n``,
+        ``hit_rate``, ``pai``, ``pei``, ``pei_star``, ``rri``, ``area_share``, ``n``,
         ``n_total``, ``n_star`` and caveats; ``.to_frame()`` gives one row.
 
     Raises
@@ -312,19 +312,17 @@ def accuracy(
     CRSError
         If the inputs are not in the same projected CRS in metres.
     ValueError
-        If there is no study area, or the places are not cells of ``grid``.
+        If there is no study area (or it is not > 0), the places have no area
+        (points, lines) or are not cells of ``grid``.
 
     Notes
     -----
     Formulas in :doc:`/docs/methods/accuracy`: ``HR = n/N``, ``PAI = (n/N)/(a/A)``,
     ``PEI = n/n*`` with ``n*`` the test-period crimes in the busiest ``a / cell area``
     cells (:func:`max_capture`), ``RRI = (n2/n1)/(N2/N1)``. Choose the places before
-    looking at the test period and report HR, PAI and PEI with ``a/A``.
-
-    PEI* (White, Hunt & Green 2023) is not implemented: :doc:`/docs/methods/accuracy`
-    could confirm only that the paper defines it, not its formula, and a guessed formula
-    would give numbers that look authoritative but may not match the literature. Add it
-    once the formula is taken from the paper.
+    looking at the test period and report HR, PAI and PEI with ``a/A``. PEI* is
+    :func:`hotspots.pei_star` of the places' cells; on a grid's equal cells it equals
+    PEI.
 
     Examples
     --------
@@ -368,6 +366,7 @@ def accuracy(
         study_km2 = area_geom.area / _M2_PER_KM2
     counter = _Counter(places, grid, area_geom)
     area_km2 = counter.union.area / _M2_PER_KM2
+    check_areas(area_km2, study_km2)
     n, n_total, counts = counter.count(crimes)
     caveats = []
     n_star = math.nan
@@ -381,12 +380,12 @@ def accuracy(
         rri_value = rri(n, n_total, n_fit, n_total_fit)
         if n_fit == 0:
             caveats.append("no fitting-period crimes in the places: RRI undefined")
-    if n_total < _FEW_CRIMES:
-        caveats.append(f"only {n_total} test-period crimes: hit rate and PAI are noisy")
+    caveats += few_crimes_caveats(n_total)
     return Accuracy(
         hit_rate=hit_rate(n, n_total),
         pai=pai(n, n_total, area_km2, study_km2),
         pei=pei(n, n_star) if counts is not None else math.nan,
+        pei_star=pei_star(counts, counter.cells) if counts is not None else math.nan,
         rri=rri_value,
         area_share=area_km2 / study_km2,
         n=n,

@@ -32,6 +32,7 @@ from hotspots.find._weights import spatial_weights
 from hotspots.quality._coverage import gap_months
 from hotspots.target._accuracy import hit_rate, max_capture, pai, pei, rri
 from hotspots.target._greedy import greedy_select, place_grid
+from hotspots.target._pei_star import pei_star
 from hotspots.target._select import DEFAULT_N_PLACES
 
 __all__ = ["DEFAULT_METHODS", "METRICS", "backtest"]
@@ -50,7 +51,7 @@ DEFAULT_METHODS: tuple[str, ...] = (
 )
 _KDE = re.compile(r"^kde_(\d+(?:\.\d+)?)$")
 #: The measures a backtest reports per origin and method.
-METRICS = ("hit_rate", "pai", "pei", "rri")
+METRICS = ("hit_rate", "pai", "pei", "pei_star", "rri")
 
 
 def _parse_methods(methods: Sequence[str]) -> dict[str, float | None]:
@@ -165,8 +166,8 @@ def backtest(
     pandas.DataFrame
         One row per origin, method and size: ``origin`` (first test month,
         ``YYYY-MM``), ``method``, ``n_places``, ``area_share``, ``hit_rate``,
-        ``pai``, ``pei``, ``rri``, ``n``, ``n_total``, ``n_star``, ``n_fit``,
-        ``n_total_fit``. ``attrs["hotspots"]`` records the settings and
+        ``pai``, ``pei``, ``pei_star``, ``rri``, ``n``, ``n_total``, ``n_star``,
+        ``n_fit``, ``n_total_fit``. ``attrs["hotspots"]`` records the settings and
         ``synthetic`` (True when the crimes are labelled SYNTHETIC). Summarise
         with :func:`backtest_summary`; plot with :func:`plot_backtest`.
 
@@ -176,7 +177,8 @@ def backtest(
     predicted cells are the top scores (ties by ``cell_id``; cells scoring zero
     never predicted). Metrics as :func:`hotspots.accuracy`, counted by cell:
     ``N`` and ``N1`` are the crimes in the grid in the test and training
-    windows, ``n*`` the test crimes in the busiest cells of the same number.
+    windows, ``n*`` the test crimes in the busiest cells of the same number. Every
+    cell counts as one unit of area, so ``pei_star`` (NIJ 2017) equals ``pei`` here.
     Crimes outside the grid's cells are ignored.
 
     Examples
@@ -322,6 +324,7 @@ def _row(origin, method, picked, fit, test, n_cells) -> dict:
         "hit_rate": hit_rate(n, n_total) if k else nan,
         "pai": pai(n, n_total, k, n_cells) if k else nan,
         "pei": pei(n, n_star) if k else nan,
+        "pei_star": pei_star(test, picked) if k else nan,
         "rri": rri(n, n_total, n_fit, n_total_fit) if k else nan,
         "n": int(n),
         "n_total": int(n_total),

@@ -8,6 +8,9 @@ from hotspots.target._backtest import METRICS
 
 __all__ = ["backtest_summary", "plot_backtest"]
 
+#: Measures added after the first release: summarised only when present.
+_OPTIONAL = ("pei_star",)
+
 
 def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
     """Summarise a backtest across origins: mean, sd and range per method and size.
@@ -17,7 +20,8 @@ def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per ``n_places`` and ``method``, best mean PAI first:
         ``n_places``, ``area_share``, ``method``, ``n_origins``, then
-        ``<metric>_mean`` and ``<metric>_sd`` for hit_rate, pai, pei and rri, and
+        ``<metric>_mean`` and ``<metric>_sd`` for hit_rate, pai, pei, pei_star
+        (when ``results`` has it; older results may not) and rri, and
         ``pai_min``, ``pai_max``, and ``rank`` (1 = best mean PAI at that size).
 
     Examples
@@ -30,7 +34,8 @@ def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
     >>> backtest_summary(r)[["method", "pai_mean", "rank"]].to_dict("list")
     {'method': ['count', 'random'], 'pai_mean': [150.0, 5.0], 'rank': [1, 2]}
     """
-    missing = {"method", "n_places", "area_share", *METRICS} - set(results.columns)
+    metrics = [m for m in METRICS if m in results.columns or m not in _OPTIONAL]
+    missing = {"method", "n_places", "area_share", *metrics} - set(results.columns)
     if missing:
         raise ValueError(
             f"results lack columns {sorted(missing)}; pass the frame backtest() "
@@ -40,7 +45,7 @@ def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
     summary = grouped.agg(
         area_share=("area_share", "mean"),
         n_origins=("pai", "size"),
-        **{f"{m}_{s}": (m, s) for m in METRICS for s in ("mean", "std")},
+        **{f"{m}_{s}": (m, s) for m in metrics for s in ("mean", "std")},
         pai_min=("pai", "min"),
         pai_max=("pai", "max"),
     )
@@ -56,6 +61,7 @@ def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
 _PLOTTED = {
     "pai": ("PAI", (1.0, "PAI 1 (chance)")),
     "pei": ("PEI", (1.0, "PEI 1 (best possible for the area)")),
+    "pei_star": ("PEI*", (1.0, "PEI* 1 (best possible with as many cells)")),
     "hit_rate": ("hit rate", None),
     "rri": ("RRI", (1.0, "RRI 1 (same share as when chosen)")),
 }
@@ -74,12 +80,13 @@ def plot_backtest(
     ----------
     results : pandas.DataFrame
         From :func:`backtest`.
-    metric : {"pai", "pei", "hit_rate", "rri"}, default "pai"
+    metric : {"pai", "pei", "pei_star", "hit_rate", "rri"}, default "pai"
         The measure on the y axis, with a dashed line at 1 for PAI (about what
-        a random choice gives), PEI (the best cells of that total area) and RRI
-        (the share of crime the places had when chosen). Draw PAI and PEI side
-        by side: PAI tends to grow as the flagged area shrinks, while PEI says
-        how close a method comes to the best choice of the same size.
+        a random choice gives), PEI (the best cells of that total area), PEI*
+        (the NIJ 2017 score; equal to PEI in a backtest, whose cells are all one
+        size) and RRI (the share of crime the places had when chosen). Draw PAI
+        and PEI side by side: PAI tends to grow as the flagged area shrinks, while
+        PEI says how close a method comes to the best choice of the same size.
     title : str, optional
         Name the data (e.g. "Leicestershire police.uk, 2023-2024"). When the
         results are SYNTHETIC, "SYNTHETIC DATA" is added if missing.
@@ -95,6 +102,11 @@ def plot_backtest(
 
     if metric not in _PLOTTED:
         raise ValueError(f"metric must be one of {sorted(_PLOTTED)}; got {metric!r}.")
+    if metric not in results.columns:
+        raise ValueError(
+            f"results have no {metric!r} column (made by an older backtest()); run "
+            "backtest() again to get it."
+        )
     name, reference = _PLOTTED[metric]
     summary = backtest_summary(results)
     if ax is None:

@@ -68,9 +68,10 @@ class Concentration:
     cell_size : float
         Metres.
     gini : float
-        Gini coefficient of the counts over all cells.
+        Gini coefficient of the counts over all cells; NaN for a single cell.
     gini_places : float
-        Gini over the cells holding at least one crime.
+        Gini over the cells holding at least one crime; NaN when all crimes fall
+        in one cell.
     top : pandas.DataFrame
         ``top_percent``, ``of`` (``"cells"``: all cells; ``"places"``: cells with
         crime), ``n_units`` (``ceil(percent/100 × units)``) and
@@ -81,7 +82,9 @@ class Concentration:
     lorenz_places : pandas.DataFrame
         The same over the cells holding at least one crime.
     caveats : tuple of str
-        E.g. fewer crimes than cells (the Gini is then high by construction).
+        E.g. fewer crimes than cells (the Gini is then high by construction), a
+        single cell or a single cell with crime (a Gini is NaN: "not estimable"),
+        or too few units for a top share (rounding up inflates it).
     """
 
     n_crimes: int
@@ -172,6 +175,35 @@ def _top_shares(counts: np.ndarray, percents: Sequence[float], of: str):
     return rows
 
 
+def _few_units_caveats(n_cells: int, n_places: int, top: pd.DataFrame) -> list[str]:
+    """Caveats for concentration measured over too few cells to compare."""
+    caveats = []
+    if n_cells < 2:
+        caveats.append(
+            "not estimable: the grid has a single cell, and concentration compares "
+            "cells, so both Ginis are NaN and every top share is trivially 100%. Use "
+            "a smaller cell_size or a larger boundary"
+        )
+    elif n_places < 2:
+        caveats.append(
+            "not estimable: every crime falls in one cell, so the Gini over cells "
+            "with crime is NaN (there is nothing to compare it with)"
+        )
+    units = {"cells": n_cells, "places": n_places}
+    coarse = top[top["n_units"] / top["of"].map(units) > 2 * top["top_percent"] / 100]
+    if n_cells > 1 and len(coarse):
+        listed = ", ".join(
+            f"top {r.top_percent:g}% of {r.of} = {r.n_units} of {units[r.of]}"
+            for r in coarse.itertuples()
+        )
+        caveats.append(
+            f"too few units for some top shares ({listed}): rounding up to whole "
+            "cells more than doubles the share of units, so these shares overstate "
+            "concentration; count over a larger area or smaller cells"
+        )
+    return caveats
+
+
 def _lorenz(counts: np.ndarray) -> pd.DataFrame:
     ordered = np.sort(counts)
     x = np.arange(len(ordered) + 1) / len(ordered)
@@ -206,8 +238,21 @@ def concentration(
         Top shares, Lorenz curve, Gini; ``str()`` gives a summary and
         ``.plot(title=...)`` the Lorenz curve.
 
+    Raises
+    ------
+    CRSError
+        If ``crimes`` is not in a projected CRS in metres.
+    ValueError
+        If ``crimes`` is empty, no crime falls in a cell of the grid, or
+        ``top_percent`` holds a value outside (0, 100].
+
     Notes
     -----
+    **Degenerate inputs.** Concentration compares cells: a grid of one cell gives
+    NaN for both Ginis, and crimes all in one cell a NaN ``gini_places``, each with
+    a caveat starting "not estimable"; a top share whose ``ceil`` rounds up to more
+    than twice its percentage of the units is flagged.
+
     "Cells" are all cells of the grid, so empty ones count (the share of the
     study area); "places" are cells with at least one crime, as in studies that
     count only street segments with crime. The top ``p`` % are the
@@ -255,13 +300,14 @@ def concentration(
             f"fewer crimes ({int(counts.sum()):,}) than cells ({len(counts):,}): most "
             "cells must be empty, so the Gini over all cells is high by construction"
         )
+    caveats += _few_units_caveats(len(counts), len(with_crime), top)
     return Concentration(
         n_crimes=int(counts.sum()),
         n_cells=len(counts),
         n_places=len(with_crime),
         cell_size=float(cells.attrs["hotspots"]["cell_size"]),
-        gini=gini(counts),
-        gini_places=gini(with_crime),
+        gini=gini(counts) if len(counts) > 1 else math.nan,
+        gini_places=gini(with_crime) if len(with_crime) > 1 else math.nan,
         top=top,
         lorenz=_lorenz(counts),
         lorenz_places=_lorenz(with_crime) if len(with_crime) else None,

@@ -235,6 +235,7 @@ def test_cli_evaluate_writes_estimates_balance_and_plot(
         "its_slope",
         "res",
         "wdq",
+        "wdd",
     ]
     balance = pd.read_csv(out / "balance.csv", index_col="feature")
     assert balance.index.tolist() == ["level", "trend"]

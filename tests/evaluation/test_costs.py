@@ -454,8 +454,8 @@ def test_unit_cost_table_and_crimes_prevented_errors():
         unit_cost_table({"A": 1}, price_base="", year=2020, source="s")
     with pytest.raises(ValueError, match="expected_crimes must be > 0"):
         break_even_reduction(expected_crimes=0, **oracle_kw())
-    no_ci = Effect("WDQ", 0.1, math.nan, math.nan)
-    with pytest.raises(ValueError, match="finite positive CI"):
-        crimes_prevented(no_ci, observed_after=10)
+    log_ratio = Effect("incidence rate ratio", -0.2, -0.4, 0.0)
+    with pytest.raises(ValueError, match="not its log"):
+        crimes_prevented(log_ratio, observed_after=10)
     with pytest.raises(ValueError, match="observed_after"):
         crimes_prevented(Effect("irr", 0.8, 0.7, 0.9), observed_after=-1)

@@ -46,11 +46,12 @@ def test_relative_effect_size_overdispersion_widens_ci():
 @pytest.mark.parametrize(
     ("args", "kw", "match"),
     [
-        ((0, 70, 200, 190), {}, "a must be > 0"),
+        ((-1, 70, 200, 190), {}, "a must be a count >= 0"),
+        ((100, float("nan"), 200, 190), {}, "b must be a count >= 0"),
         ((100, 70, 200, 190), {"overdispersion": -1.0}, "overdispersion must be > 0"),
         ((100, 70, 200, 190), {"ci_level": 1.5}, "ci_level must be in"),
     ],
-    ids=["zero-count", "bad-D", "bad-level"],
+    ids=["negative-count", "nan-count", "bad-D", "bad-level"],
 )
 def test_relative_effect_size_errors(args, kw, match):
     with pytest.raises(ValueError, match=match):

@@ -1,6 +1,7 @@
 import math
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
@@ -46,14 +47,50 @@ def test_wdq_flags_small_counts():
     assert any("unstable" in c for c in result.caveats)
 
 
+def test_wdq_is_nan_when_the_places_kept_pace_with_the_control():
+    # SM = 95/1900 - 100/2000 = 0 exactly: no quotient, and the words say why
+    result = wdq(100, 95, 60, 54, 2000, 1900)
+    assert result.details["success_measure"] == 0
+    assert math.isnan(result.estimate)
+    assert result.interpretation.startswith("not interpretable")
+    assert "WDQ NA (no CI)" in str(result)
+
+
+def test_wdq_with_no_crimes_in_places_or_rings_is_nan_not_an_error():
+    result = wdq(0, 0, 0, 0, 2000, 1900)
+    assert math.isnan(result.estimate)
+    assert result.details["total_net_effect"] == 0
+    assert any("must not be interpreted" in c for c in result.caveats)
+    assert any("small counts (rb=0, ra=0, bb=0, ba=0" in c for c in result.caveats)
+
+
+def test_wdq_accepts_numpy_and_fractional_counts():
+    result = wdq(np.int64(120), np.float64(84.0), 60.5, 54, 2000, 1900)
+    assert math.isfinite(result.estimate)
+
+
 @pytest.mark.parametrize(
     ("args", "match"),
     [
         ((120, 84, 60, 54, 0, 1900), "control counts must be > 0"),
+        ((120, 84, 60, 54, 2000, 0), "control counts must be > 0"),
         ((-1, 84, 60, 54, 2000, 1900), "rb must be a count"),
         ((120, "84", 60, 54, 2000, 1900), "ra must be a count"),
+        ((120, 84, math.nan, 54, 2000, 1900), "bb must be a count"),
+        ((120, 84, 60, math.inf, 2000, 1900), "ba must be a count"),
+        ((120, 84, 60, 54, None, 1900), "cb must be a count"),
+        ((True, 84, 60, 54, 2000, 1900), "rb must be a count"),
     ],
-    ids=["zero-control", "negative", "string"],
+    ids=[
+        "zero-control-before",
+        "zero-control-after",
+        "negative",
+        "string",
+        "nan",
+        "inf",
+        "none",
+        "bool",
+    ],
 )
 def test_wdq_errors(args, match):
     with pytest.raises(ValueError, match=match):

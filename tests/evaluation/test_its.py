@@ -126,7 +126,7 @@ def test_its_recovers_planted_level_change_in_simulation():
 
 
 def test_its_caveats_for_short_series():
-    counts = pd.Series(np.full(10, 20.0), index=MONTHS[:10])
+    counts = pd.Series([20.0, 23, 18, 21, 25, 19, 22, 17, 24, 20], index=MONTHS[:10])
     result = its(counts, start="2022-07", seasonality=False)
     text = " ".join(result.caveats)
     assert "only 6 pre-intervention months" in text

@@ -19,6 +19,7 @@ ESTIMATORS = [
     "its_slope",
     "res",
     "wdq",
+    "wdd",
 ]
 
 

@@ -77,6 +77,31 @@ def test_simulate_studies_rejects_bad_counts():
         simulate_studies(0, progress=False)
     with pytest.raises(ValueError, match="permutations must be an integer >= 0"):
         simulate_studies(1, permutations=-1, progress=False)
+    with pytest.raises(ValueError, match="extra_pre_months must be an integer >= 0"):
+        simulate_studies(1, extra_pre_months=-1, progress=False)
+
+
+def test_simulate_studies_extra_pre_months_moves_the_start_and_keeps_the_post():
+    kwargs = {"n_places": 200, "permutations": 0, "rng": 4, "progress": False}
+    shifted = simulate_studies(2, extra_pre_months=6, **kwargs)
+    # 12 selection months + 6 further before the start, 12 after it
+    direct = simulate_studies(2, months=30, treatment_month=18, **kwargs)
+    pd.testing.assert_frame_equal(shifted, direct)
+    assert shifted["extra_pre_months"].eq(6).all()
+    default = simulate_studies(1, **kwargs)
+    assert default["extra_pre_months"].eq(24 - SELECTION_MONTHS).all()
+    assert simulate_studies(1, extra_pre_months=0, **kwargs)["error"].eq("").all()
+
+
+def test_summarise_studies_one_row_per_pre_period_length():
+    kwargs = {"n_places": 200, "permutations": 0, "rng": 4, "progress": False}
+    runs = pd.concat(
+        [simulate_studies(2, extra_pre_months=m, **kwargs) for m in (0, 6)],
+        ignore_index=True,
+    )
+    table = summarise_studies(runs)
+    assert table["extra_pre_months"].tolist() == [0, 6]
+    assert table["n_studies"].tolist() == [2, 2]
 
 
 def test_simulate_studies_rows_are_seeded_and_complete():
@@ -116,6 +141,8 @@ def test_summarise_studies_known_answer():
     bias = np.log([0.8, 0.8, 0.9, 0.72]).mean() - truth
     assert table["bias_log"] == pytest.approx(bias)
     assert table["bias_percent"] == pytest.approx(math.expm1(bias) * 100)
+    sd = np.log([0.8, 0.8, 0.9, 0.72]).std(ddof=1)
+    assert table["bias_log_mcse"] == pytest.approx(sd / 2)
     assert table["coverage"] == pytest.approx(0.75)
     assert table["rejection_rate"] == pytest.approx(0.5)
     assert table["mean_ci_width"] == pytest.approx(0.2)

@@ -15,8 +15,8 @@ import shapely
 import hotspots
 from hotspots import EMERGING_PATTERNS, emerging, mann_kendall
 from hotspots.exceptions import CRSError, HotspotsWarning, SchemaError
-from hotspots.find._emerging import _classify_patterns, _classify_series
 from hotspots.find._grid import assign_cells, make_grid
+from hotspots.find._patterns import _classify_patterns, _classify_series
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +237,8 @@ def test_emerging_output_columns_and_attrs():
     pd.testing.assert_frame_equal(points, before)
     assert list(cells.columns) == [
         "cell_id", "row", "col", "n_total", "n_hot_steps", "n_cold_steps",
-        "final_z", "mk_z", "mk_p", "mk_tau", "trend", "pattern", "geometry",
+        "final_z", "mk_z", "mk_p", "mk_tau", "mk_variance_factor", "trend",
+        "pattern", "geometry",
     ]  # fmt: skip
     assert list(cells["pattern"].cat.categories) == list(EMERGING_PATTERNS)
     assert list(cells["trend"].cat.categories) == [
@@ -251,8 +252,46 @@ def test_emerging_output_columns_and_attrs():
     assert (meta["first_step"], meta["last_step"]) == ("2023-01", "2023-12")
     assert meta["time_lag"] == 1 and meta["fdr"] is True and meta["alpha"] == 0.05
     assert meta["cell_size"] == 100 and meta["neighbours"] == "queen"
+    assert (meta["trend_test"], meta["trend_pool_cells"]) == ("pooled", 200)
+    assert (cells["mk_variance_factor"] >= 1).all()
     assert meta["pattern_counts"]["new hot spot"] >= 1
     assert hotspots.emerging is emerging
+
+
+def test_emerging_trend_test_keeps_plain_mann_kendall_reachable(caplog):
+    points = _tiny_points(np.array([80 + 3 * t for t in range(12)]))
+    with caplog.at_level(logging.INFO, logger="hotspots.find._emerging"):
+        pooled = emerging(points, boundary=_AREA, cell_size=100)
+    assert "variance pooled over the 200 cells" in caplog.text
+    plain = emerging(points, boundary=_AREA, cell_size=100, trend_test="mann-kendall")
+    assert plain.attrs["hotspots"]["trend_test"] == "mann-kendall"
+    assert plain.attrs["hotspots"]["trend_pool_cells"] is None
+    assert (plain["mk_variance_factor"] == 1).all()
+    expected = mann_kendall(np.round(_cube_z(points), 10))
+    np.testing.assert_allclose(plain["mk_p"], expected.p_value)
+    # The allowance only widens Var(S): p-values never fall, and S is unchanged.
+    assert (pooled["mk_p"] >= plain["mk_p"] - 1e-12).all()
+    np.testing.assert_allclose(pooled["mk_tau"], plain["mk_tau"])
+    hamed_rao = emerging(points, boundary=_AREA, cell_size=100, trend_test="hamed-rao")
+    assert hamed_rao.attrs["hotspots"]["trend_test"] == "hamed-rao"
+
+
+def _cube_z(points):
+    cube = hotspots.space_time_cube(points, boundary=_AREA, cell_size=100)
+    return cube.pivot(index="cell_id", columns="step", values="gi_z").to_numpy()
+
+
+def test_emerging_rejects_unknown_trend_test():
+    with pytest.raises(ValueError, match="'pooled', 'hamed-rao', 'mann-kendall'"):
+        emerging(_tiny_points(np.zeros(12)), cell_size=100, trend_test="yue-wang")
+
+
+def test_emerging_warns_when_too_few_cells_to_pool():
+    small = gpd.GeoSeries([shapely.box(301, 301, 799, 799)], crs=27700)  # 5 x 5
+    points = _tiny_points(np.array([0] * 11 + [40]))
+    with pytest.warns(HotspotsWarning, match="too small"):
+        cells = emerging(points, boundary=small, cell_size=100)
+    assert (cells["mk_variance_factor"] == 1).all()
 
 
 def test_emerging_rejects_missing_month_column():
@@ -300,12 +339,6 @@ def test_emerging_rejects_bad_arguments(kwargs, match):
 #: "away" from the planted hotspots (4x the largest planted spread, 200 m).
 AWAY_M = 2_000
 MOSTLY_HOT = {"persistent hot spot", "intensifying hot spot", "diminishing hot spot"}
-EMERGING_OK = {
-    "new hot spot",
-    "consecutive hot spot",
-    "intensifying hot spot",
-    "sporadic hot spot",
-}
 EMERGENCE = {"new hot spot", "consecutive hot spot"}
 
 
@@ -327,9 +360,10 @@ def _pattern_at(cells, column, centre):
 
 
 @pytest.mark.slow
-def test_emerging_recovers_planted_truth(planted):
+@pytest.mark.parametrize("time_lag", [0, 1])
+def test_emerging_recovers_planted_truth(planted, time_lag):
     violence, truth = planted
-    cells = emerging(violence, cell_size=500)
+    cells = emerging(violence, cell_size=500, time_lag=time_lag)
     by_kind = {k: [c for h in truth if h["kind"] == k for c in h["centres"]] for k in
                ("persistent", "emerging", "diminishing")}  # fmt: skip
     found = {
@@ -354,19 +388,26 @@ def test_emerging_recovers_planted_truth(planted):
         away &= np.hypot(xy.x - c["x"], xy.y - c["y"]) > AWAY_M
     any_hot_away = int((cells["pattern"].str.contains("hot") & away).sum())
     logger.warning(
-        "planted truth (500 m, monthly, %d cells): persistent recall %.2f %s; "
-        "emerging centre %s; diminishing centre %s; false emergence (new/"
+        "planted truth (500 m, monthly, time_lag %d, %d cells): persistent recall "
+        "%.2f %s; emerging centre %s; diminishing centre %s; false emergence (new/"
         "consecutive > 2 km from the emerging centre) %d; intensifying > 2 km from "
         "it %d; any hot pattern > 2 km from every planted centre %d",
-        len(cells), recall, found["persistent"], found["emerging"],
+        time_lag, len(cells), recall, found["persistent"], found["emerging"],
         found["diminishing"], false_emergence, false_trend, any_hot_away,
     )  # fmt: skip
     assert recall == 1.0
-    assert found["emerging"][0] in EMERGING_OK
-    assert found["diminishing"][0] in {"diminishing hot spot", "historical hot spot"}
+    # The trend test must keep its power where a trend was planted: both centres
+    # need a significant Mann-Kendall trend under the default (pooled) variance.
+    assert cells.attrs["hotspots"]["trend_test"] == "pooled"
+    assert found["emerging"] == ["intensifying hot spot"]
+    assert found["diminishing"] == ["diminishing hot spot"]
     # 0.1% of cells (19 of ~19,000): a classifier ignoring the history, or one
     # without FDR control on the noisy background, would exceed it.
     assert false_emergence <= 0.001 * len(cells)
+    # No upward change was planted more than 2 km from the emerging centre. The
+    # plain Mann-Kendall test called 12 (time_lag 0) and 83 (time_lag 1) cells
+    # there intensifying; allowing for correlated months brings both under 0.1%.
+    assert false_trend <= 0.001 * len(cells)
 
 
 @pytest.mark.slow

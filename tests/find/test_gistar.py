@@ -8,6 +8,7 @@ import shapely
 from hotspots.exceptions import CRSError, HotspotsWarning
 from hotspots.find._gistar import (
     HOTSPOT_CLASSES,
+    NOT_TESTABLE,
     benjamini_hochberg,
     gistar,
     gistar_arrays,
@@ -206,8 +207,12 @@ def test_gistar_columns_and_classes():
         "cell_id", "row", "col", "geometry", "n",
         "gi_z", "p_value", "p_fdr", "gi_bin", "hotspot_class",
     ]  # fmt: skip
-    assert set(out["hotspot_class"].cat.categories) == set(HOTSPOT_CLASSES.values())
+    assert list(out["hotspot_class"].cat.categories) == [
+        *HOTSPOT_CLASSES.values(),
+        NOT_TESTABLE,
+    ]
     assert out.attrs["hotspots"]["n_hot"] == 2
+    assert out.attrs["hotspots"]["n_islands"] == 0
 
 
 def test_gistar_errors():

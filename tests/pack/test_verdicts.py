@@ -168,7 +168,8 @@ def test_tiny_pack_builds_and_says_what_it_cannot_show(scenarios):
 def test_page_tables_use_reader_names_and_p_values(scenarios):
     page = (scenarios["clear"].root / "index.html").read_text(encoding="utf-8")
     effects = page[page.index("All estimates") : page.index("Balance of the")]
-    for code in ("did_negative_binomial", "did_poisson", ">res<", ">wdq<", "its_level"):
+    codes = ("did_negative_binomial", "did_poisson", ">res<", ">wdq<", ">wdd<")
+    for code in (*codes, "its_level"):
         assert code not in effects
     assert "Relative effect size, inverted (1/RES)" in effects
     assert ">0.000<" not in effects and ">0<" not in effects
@@ -176,3 +177,26 @@ def test_page_tables_use_reader_names_and_p_values(scenarios):
     estimates = pd.read_csv(scenarios["clear"].root / "data" / "estimates.csv")
     res = estimates.set_index("estimator").loc["res", "estimate"]
     assert f"{1 / res:.2f}" in effects
+
+
+@pytest.mark.parametrize("name", ["clear", "null", "unmatched"])
+def test_displacement_row_reports_the_wdd_of_the_estimates_table(scenarios, name):
+    pack = scenarios[name]
+    row = " ".join(pack.glance["displacement"].split())
+    estimates = pd.read_csv(pack.root / "data" / "estimates.csv")
+    wdd = estimates.set_index("estimator").loc["wdd"]
+    # the page's numbers are the table's: estimate, 95% interval and p-value
+    assert (
+        f"weighted displacement difference {wdd['estimate']:,.0f} crimes, 95% CI "
+        f"{wdd['ci_low']:,.0f} to {wdd['ci_high']:,.0f}, p "
+    ) in row
+    p_text = hotspots.evaluation.format_p(wdd["p_value"])
+    assert f"p {p_text})" in row or f"p = {p_text})" in row
+    # ... and the words follow them: "distinguishable" exactly when p < 0.05
+    significant = wdd["p_value"] < 0.05
+    assert significant == (not wdd["ci_low"] <= 0 <= wdd["ci_high"])
+    assert ("is not distinguishable from chance" in row) == (not significant)
+    if significant:
+        fewer = "fewer" if wdd["estimate"] < 0 else "more"
+        assert f"about {abs(wdd['estimate']):,.0f} {fewer} crimes" in row
+    assert row in " ".join(_first_screen(pack).split())

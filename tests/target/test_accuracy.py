@@ -68,7 +68,8 @@ def test_accuracy_rri_from_two_periods():
     assert (result.n_fit, result.n_total_fit) == (40, 200)
     assert result.rri == pytest.approx(0.833333, abs=5e-7)
     row = result.to_frame()
-    assert list(row.columns)[:5] == ["hit_rate", "pai", "pei", "rri", "area_share"]
+    headline = ["hit_rate", "pai", "pei", "pei_star", "rri", "area_share"]
+    assert list(row.columns)[:6] == headline
     assert "PAI 8.33" in str(result)  # (30/180) / 0.02
 
 
@@ -113,6 +114,7 @@ def test_accuracy_properties(xy, chosen):
     result = accuracy(places, crimes, grid=grid, fit_crimes=crimes)
     assert 0 <= result.hit_rate <= 1
     assert 0 <= result.pei <= 1 + 1e-12
+    assert result.pei_star == pytest.approx(result.pei)  # one cell size: the same
     assert result.n <= result.n_star + 1e-9
     assert result.pai * result.area_share == pytest.approx(result.hit_rate)
     assert result.rri == pytest.approx(1.0) or result.n == 0
@@ -120,6 +122,7 @@ def test_accuracy_properties(xy, chosen):
     assert whole.pai == pytest.approx(1.0)
     assert whole.hit_rate == pytest.approx(1.0)
     assert whole.pei == pytest.approx(1.0)
+    assert whole.pei_star == pytest.approx(1.0)
 
 
 @settings(max_examples=100, deadline=None)

@@ -26,6 +26,7 @@ COLUMNS = [
     "hit_rate",
     "pai",
     "pei",
+    "pei_star",
     "rri",
     "n",
     "n_total",
@@ -95,11 +96,13 @@ def test_backtest_hand_computed():
     assert feb["hit_rate"] == pytest.approx(0.4)
     assert feb["pai"] == pytest.approx(0.4 / (1 / 3))
     assert feb["pei"] == pytest.approx(1.0)
+    assert feb["pei_star"] == pytest.approx(1.0)  # A and B tie at 2: n* = 2 either way
     assert feb["rri"] == pytest.approx((2 / 5) / (3 / 4))
     # Origin 2024-03: A and B tie at 2 in February; A has the lower cell_id.
     mar = count.loc["2024-03"]
     assert (mar["n"], mar["n_total"], mar["n_star"]) == (1, 5, 4)
     assert mar["pei"] == pytest.approx(0.25)
+    assert mar["pei_star"] == pytest.approx(1 / 4)  # C's 4 is the best single cell
     assert mar["rri"] == pytest.approx((1 / 5) / (2 / 5))
     pd.testing.assert_series_equal(
         results.loc[results["method"] == "last_month", "pai"].reset_index(drop=True),
@@ -164,7 +167,10 @@ def test_plot_backtest_draws_the_measure_it_is_asked_for():
         progress=False,
     )
     summary = backtest_summary(results)
-    for metric, label in (("pai", "PAI"), ("pei", "PEI"), ("hit_rate", "hit rate")):
+    # every cell is one unit of area, so PEI* (NIJ 2017) and PEI agree here
+    np.testing.assert_allclose(results["pei_star"], results["pei"])
+    measures = (("pai", "PAI"), ("pei", "PEI"), ("pei_star", "PEI*"))
+    for metric, label in (*measures, ("hit_rate", "hit rate")):
         ax = plot_backtest(results, metric=metric, title="clustered test data")
         assert ax.get_ylabel().startswith(label)
         for container in ax.containers:  # one errorbar per method
@@ -181,7 +187,7 @@ def test_plot_backtest_draws_the_measure_it_is_asked_for():
         reference = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
         assert len(reference) == (0 if metric == "hit_rate" else 1)
     with pytest.raises(ValueError, match="metric must be one of"):
-        plot_backtest(results, metric="pei_star")
+        plot_backtest(results, metric="gini")
 
 
 def test_backtest_summary_known_answer():
@@ -202,6 +208,12 @@ def test_backtest_summary_known_answer():
     assert s.loc["count", "pai_sd"] == pytest.approx(np.std([100, 200], ddof=1))
     assert s.loc["count", "rank"] == 1 and s.loc["random", "rank"] == 2
     assert s.loc["count", "n_origins"] == 2
+    # results saved before PEI* was added still summarise, without it
+    assert "pei_star_mean" not in s.columns
+    with pytest.raises(ValueError, match=r"run backtest\(\) again"):
+        plot_backtest(r, metric="pei_star")
+    s = backtest_summary(r.assign(pei_star=[0.0, 0.5, 1.0, 0.5])).set_index("method")
+    assert s.loc["random", "pei_star_mean"] == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize(
