@@ -8,7 +8,7 @@ import platform
 import sys
 from pathlib import Path
 
-__all__ = ["mb", "peak_rss_bytes", "rss_now", "write_results"]
+__all__ = ["mb", "peak_rss_bytes", "rss_now", "write_results", "write_table"]
 
 
 def peak_rss_bytes(maxrss: int) -> int:
@@ -38,3 +38,11 @@ def write_results(path: Path, payload: dict) -> None:
     }
     path.write_text(json.dumps({**payload, **machine}, indent=2))
     print(f"\nwrote {path.parent.parent.name}/{path.parent.name}/{path.name}")
+
+
+def write_table(table, name: str) -> None:
+    """Write a results table as ``benchmarks/results/<name>`` (CSV), and say where."""
+    path = Path(__file__).resolve().parent / "results" / name
+    path.parent.mkdir(exist_ok=True)
+    table.to_csv(path, index=False)
+    print(f"wrote benchmarks/results/{name}")

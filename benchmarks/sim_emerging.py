@@ -29,16 +29,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _harness import mb, rss_now
+from _harness import mb, rss_now, write_table
 from threadpoolctl import threadpool_limits
 
 from hotspots.find._emerging_null import null_place_counts, run_null_cube
 
-RESULTS = Path(__file__).resolve().parent / "results"
 ALPHA = 0.05
 
 
@@ -101,10 +99,7 @@ def main() -> None:
         f"\n{args.seeds} seeds x {len(args.months)} lengths: {seconds:.0f} s, "
         f"peak memory {mb(rss_now())} MiB"
     )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "sim_emerging.csv"
-    table.to_csv(out, index=False)
-    print(f"wrote benchmarks/results/{out.name}")
+    write_table(table, "sim_emerging.csv")
 
 
 if __name__ == "__main__":

@@ -26,15 +26,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import pandas as pd
-from _harness import mb, rss_now
+from _harness import mb, rss_now, write_table
 from threadpoolctl import threadpool_limits
 
 from hotspots.evaluation._simulate import simulate_studies, summarise_studies
 
-RESULTS = Path(__file__).resolve().parent / "results"
 COLUMNS = [
     "extra_pre_months",
     "effect",
@@ -94,10 +92,7 @@ def main() -> None:
         f"{args.studies} studies per row; run time {wall:.0f} s "
         f"({wall / 60:.1f} min); peak memory {mb(rss_now())} MiB"
     )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "sim_preperiod.csv"
-    table.to_csv(out, index=False)
-    print(f"wrote benchmarks/results/{out.name}")
+    write_table(table, "sim_preperiod.csv")
 
 
 if __name__ == "__main__":

@@ -37,3 +37,28 @@ def patrol_design(synthetic_violence):
         "rings": ring,
         "panel": counts,
     }
+
+
+@pytest.fixture(scope="session")
+def displacement_counts(patrol_design):
+    """The WDQ's and WDD's six counts on the SYNTHETIC design, selection year vs
+    patrol year: places (treated), rings (dissolved) and the rest of the force
+    area as control, each ``(before, after)``."""
+    from hotspots.evaluation import panel
+
+    truth, violence = patrol_design["truth"], patrol_design["violence"]
+    start = pd.Timestamp(truth["patrol"]["treatment_start"])
+    selection = pd.to_datetime(truth["patrol"]["selection_months"])
+    ring = patrol_design["rings"].dissolve()[["geometry"]].assign(place_id="ring")
+    ring_counts = panel(violence, ring, months=truth["months"])
+    treated = patrol_design["panel"][patrol_design["panel"]["treated"]]
+
+    def before_after(frame):
+        before = frame.loc[frame["month"].isin(selection), "count"].sum()
+        return before, frame.loc[frame["month"] >= start, "count"].sum()
+
+    rb, ra = before_after(treated)
+    bb, ba = before_after(ring_counts)
+    cb = violence["month"].isin(selection).sum() - rb - bb
+    ca = (violence["month"] >= start).sum() - ra - ba
+    return rb, ra, bb, ba, cb, ca

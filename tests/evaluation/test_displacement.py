@@ -2,7 +2,6 @@ import math
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 from shapely.geometry import box
 
@@ -126,31 +125,9 @@ def test_rings_errors():
 
 
 @pytest.mark.slow
-def test_wdq_on_synthetic_rings_shows_diffusion(patrol_design):
+def test_wdq_on_synthetic_rings_shows_diffusion(displacement_counts):
     """SYNTHETIC data: the ring's planted -10% is diffusion of benefits (WDQ > 0)."""
-    truth, violence = patrol_design["truth"], patrol_design["violence"]
-    start = truth["patrol"]["treatment_start"]
-    ring = gpd.GeoDataFrame(
-        {"place_id": ["ring"]},
-        geometry=[patrol_design["rings"].union_all()],
-        crs=27700,
-    )
-    from hotspots.evaluation import panel
-
-    ring_counts = panel(violence, ring, months=truth["months"])
-    counts = patrol_design["panel"]
-    treated = counts[counts["treated"]]
-    selection = pd.to_datetime(truth["patrol"]["selection_months"])
-
-    def before_after(frame):
-        before = frame.loc[frame["month"].isin(selection), "count"].sum()
-        return before, frame.loc[frame["month"] >= start, "count"].sum()
-
-    rb, ra = before_after(treated)
-    bb, ba = before_after(ring_counts)
-    allb = violence["month"].isin(selection).sum()
-    alla = (violence["month"] >= start).sum()
-    result = wdq(rb, ra, bb, ba, allb - rb - bb, alla - ra - ba)
+    result = wdq(*displacement_counts)
     assert result.details["success_measure"] < 0
     assert result.details["buffer_measure"] < 0
     assert 0 < result.estimate <= 1

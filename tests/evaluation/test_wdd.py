@@ -1,7 +1,6 @@
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from hotspots.evaluation import wdd, wdq
@@ -247,31 +246,14 @@ def test_wdd_errors(args, kw, match):
 
 
 @pytest.mark.slow
-def test_wdd_on_synthetic_rings_finds_the_planted_fall(patrol_design):
+def test_wdd_on_synthetic_rings_finds_the_planted_fall(displacement_counts):
     """SYNTHETIC data: patrols cut crime at the places (-20%) and rings (-10%).
 
     With the rest of the force as a scaled control, the WDD over the selection
     year and the patrol year is below 0 and distinguishable from chance; its
     ring part is below 0 (diffusion, not displacement).
     """
-    truth, violence = patrol_design["truth"], patrol_design["violence"]
-    start = pd.Timestamp(truth["patrol"]["treatment_start"])
-    from hotspots.evaluation import panel
-
-    ring = patrol_design["rings"].dissolve()[["geometry"]].assign(place_id="ring")
-    ring_counts = panel(violence, ring, months=truth["months"])
-    counts = patrol_design["panel"]
-    treated = counts[counts["treated"]]
-    selection = pd.to_datetime(truth["patrol"]["selection_months"])
-
-    def before_after(frame):
-        before = frame.loc[frame["month"].isin(selection), "count"].sum()
-        return before, frame.loc[frame["month"] >= start, "count"].sum()
-
-    rb, ra = before_after(treated)
-    bb, ba = before_after(ring_counts)
-    cb = violence["month"].isin(selection).sum() - rb - bb
-    ca = (violence["month"] >= start).sum() - ra - ba
+    rb, ra, bb, ba, cb, ca = displacement_counts
     result = wdd(rb, ra, bb, ba, cb, ca, scale_control=True)
     assert result.estimate < 0 and result.ci_high < 0 and result.p_value < 0.05
     assert result.details["rings_wdd"] < 0
