@@ -65,8 +65,11 @@ from hotspots.find import (
 )
 from hotspots.io import (
     DEFINITIONS,
+    FetchError,
+    FetchResult,
     IngestResult,
     Quarantine,
+    fetch_policeuk,
     read_boundary,
     read_force_extract,
     read_policeuk,
@@ -99,6 +102,8 @@ __all__ = [
     "CostBenefit",
     "Effect",
     "Evaluation",
+    "FetchError",
+    "FetchResult",
     "HarmTable",
     "HotspotsError",
     "HotspotsWarning",
@@ -127,6 +132,7 @@ __all__ = [
     "dual_kde",
     "emerging",
     "evaluate",
+    "fetch_policeuk",
     "find_hotspots",
     "gistar",
     "harm_weights",

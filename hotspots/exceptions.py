@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CRSError",
+    "FetchError",
     "HotspotsError",
     "HotspotsWarning",
     "InputFileError",
@@ -29,6 +30,14 @@ class SchemaError(HotspotsError, ValueError):
 
 class InputFileError(HotspotsError, OSError):
     """An input file cannot be read: not a CSV, empty, or in an unknown encoding."""
+
+
+class FetchError(HotspotsError, OSError):
+    """Fetching police.uk data failed: no network, refused, not found, or corrupt.
+
+    The message names the URL that failed and what to do. Files already fetched,
+    and the cache, are kept; a re-run continues where this one stopped.
+    """
 
 
 class HotspotsWarning(UserWarning):

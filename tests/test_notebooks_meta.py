@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-PATHS = sorted(NOTEBOOKS.glob("0[1-6]_*.ipynb"))
+PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 SKIPPED: dict[str, str] = {}  # notebook name -> reason, while one is being reworked
 
 # A call that draws: plt.<anything>(...), <obj>.plot(...), plot(...) or
@@ -92,8 +92,9 @@ def accidental_list_items(markdown: str) -> list[str]:
     return found
 
 
-def test_all_six_notebooks_are_checked():
-    assert [path.stem[:2] for path in PATHS] == ["01", "02", "03", "04", "05", "06"]
+def test_every_notebook_is_checked():
+    numbers = ["01", "02", "03", "04", "05", "06", "08"]
+    assert [path.stem[:2] for path in PATHS] == numbers
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""Command line: ``hotspots ingest|quality|find|select|evaluate|map|pack|demo``.
+"""Command line: the ``hotspots`` verbs.
 
-One module per verb; each parses arguments and calls the same library verbs as
+``hotspots fetch|ingest|quality|find|select|evaluate|schedule|power|map|pack|demo``:
+one module per verb; each parses arguments and calls the same library verbs as
 the notebooks. No statistics live here.
 """
 
@@ -15,11 +16,14 @@ from hotspots._version import __version__
 from hotspots.cli._demo import demo, demo_data
 from hotspots.cli._demo_run import run_demo
 from hotspots.cli._evaluate import evaluate
+from hotspots.cli._fetch import fetch
 from hotspots.cli._find import find
 from hotspots.cli._ingest import ingest
 from hotspots.cli._map import map_command
 from hotspots.cli._pack import pack
+from hotspots.cli._power import power
 from hotspots.cli._quality import quality
+from hotspots.cli._schedule import schedule
 from hotspots.cli._select import select
 
 __all__ = ["main", "run_demo"]
@@ -42,11 +46,14 @@ def main(quiet: bool) -> None:
 
 
 for _command in (
+    fetch,
     ingest,
     quality,
     find,
     select,
     evaluate,
+    schedule,
+    power,
     map_command,
     pack,
     demo_data,

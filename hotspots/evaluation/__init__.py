@@ -18,12 +18,14 @@ from hotspots.evaluation._did import did, relative_effect_size
 from hotspots.evaluation._displacement import rings, wdq
 from hotspots.evaluation._effect import Effect
 from hotspots.evaluation._evaluate import Evaluation, evaluate
+from hotspots.evaluation._experiment import Experiment, analyse_experiment
 from hotspots.evaluation._its import InterruptedTimeSeries, its, plot_its
 from hotspots.evaluation._panel import panel
 from hotspots.evaluation._randomisation import randomisation_test
 from hotspots.evaluation._simulate import simulate_studies, summarise_studies
 from hotspots.evaluation._simulate_panel import simulate_panel
 from hotspots.evaluation._sms import POLICEUK_CAVEATS, SMS_FLAGS, maryland_sms
+from hotspots.evaluation._trial_counts import trial_counts
 from hotspots.evaluation._unit_costs import (
     UNIT_COST_COLUMNS,
     home_office_unit_costs,
@@ -45,9 +47,11 @@ __all__ = [
     "CostBenefit",
     "Effect",
     "Evaluation",
+    "Experiment",
     "InterruptedTimeSeries",
     "Matched",
     "Verdict",
+    "analyse_experiment",
     "break_even_reduction",
     "candidate_places",
     "choose_comparisons",
@@ -72,6 +76,7 @@ __all__ = [
     "simulate_panel",
     "simulate_studies",
     "summarise_studies",
+    "trial_counts",
     "unit_cost_table",
     "uprate",
     "uprate_unit_costs",

@@ -70,21 +70,30 @@ def change_words(ratio: float) -> str:
 
 
 def practice_label(
-    level, ratio, low, high, shown, above, confirmed, p, n_treated
+    level,
+    ratio,
+    low,
+    high,
+    shown,
+    above,
+    confirmed,
+    p,
+    n_treated,
+    design: str = "comparison design",
 ) -> tuple[str, str]:
     enough = n_treated >= MIN_PLACES
     robust = level >= ROBUST_LEVEL and enough
     change = change_words(ratio)
-    ci = f"95% CI {low:.2f} to {high:.2f}"
+    ci = f"rate ratio {ratio:.2f}, 95% CI {low:.2f} to {high:.2f}"
     p_text = p_phrase(p) if p is not None else "not run"
     if robust and shown and confirmed:
         return "worked", (
-            f"a level-{level} comparison design estimates {change} ({ci}) and the "
+            f"a level-{level} {design} estimates {change} ({ci}) and the "
             f"randomisation test agrees ({p_text})."
         )
     if robust and (ratio >= 1 or above):
         return "didn't work", (
-            f"a level-{level} comparison design finds no reduction ({change}, {ci})."
+            f"a level-{level} {design} finds no reduction ({change}, {ci})."
         )
     if ratio < 1 and (shown or confirmed):
         missing = []

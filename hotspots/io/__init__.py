@@ -8,7 +8,8 @@ serious violence) are applied with :func:`select_crimes`. Every police.uk force 
 known by slug and by name (:data:`FORCES`, :func:`resolve_force`), every crime-type
 name police.uk has used is mapped to today's categories
 (:data:`CRIME_TYPE_HISTORY`), and the force areas of England and Wales are shipped
-(:func:`force_area`, :func:`outside_force_area`).
+(:func:`force_area`, :func:`outside_force_area`). Real police.uk data for any force
+and months is downloaded, cached and resumable, by :func:`hotspots.fetch_policeuk`.
 """
 
 from hotspots.io import _areas, _crime_types, _forces
@@ -20,6 +21,7 @@ from hotspots.io._definitions import (
     offence_codes,
     select_crimes,
 )
+from hotspots.io._fetch import FetchError, FetchResult, fetch_policeuk
 from hotspots.io._force import read_force_extract
 from hotspots.io._forces import resolve_force
 from hotspots.io._policeuk import read_policeuk
@@ -60,9 +62,12 @@ __all__ = [
     "POLICEUK_COLUMNS",
     "REASONS",
     "CrimeDefinition",
+    "FetchError",
+    "FetchResult",
     "IngestResult",
     "Quarantine",
     "SkippedFile",
+    "fetch_policeuk",
     "force_area",
     "offence_codes",
     "outside_force_area",

@@ -26,6 +26,7 @@ from hotspots.io._definitions import select_crimes
 from hotspots.maps._title import is_synthetic
 from hotspots.pack._economics import costing, costs_frame
 from hotspots.pack._recipe import PackRecipe
+from hotspots.pack._trial import PackTrial, run_trial, trial_frames
 from hotspots.quality import QualityReport, check_data
 
 __all__ = ["PackAnalysis", "costs_frame", "run_analysis", "write_data"]
@@ -62,6 +63,8 @@ class PackAnalysis:
         Located crimes in the selection period.
     quality : QualityReport or None
         Data-quality checks of the crimes (None when ``artefacts`` is "off").
+    trial : PackTrial or None
+        The planned and the run randomised trial (None without trial fields).
     """
 
     crimes: gpd.GeoDataFrame
@@ -75,6 +78,7 @@ class PackAnalysis:
     synthetic: bool
     n_selection: int
     quality: QualityReport | None = None
+    trial: PackTrial | None = None
 
 
 def _load_crimes(path: Path, definition: str) -> gpd.GeoDataFrame:
@@ -236,6 +240,7 @@ def run_analysis(recipe: PackRecipe, inputs: dict[str, Path]) -> PackAnalysis:
         synthetic=_is_synthetic(recipe, crimes),
         n_selection=len(in_selection),
         quality=report,
+        trial=run_trial(recipe, inputs, evaluation, places[recipe.id_column].tolist()),
     )
 
 
@@ -272,3 +277,5 @@ def write_data(folder: Path, analysis: PackAnalysis, recipe: PackRecipe) -> None
     if analysis.costs is not None:
         _write_csv(costs_frame(analysis.costs, recipe), folder / "costs.csv")
         _write_csv(analysis.costs["unit_costs"], folder / "unit_costs.csv")
+    for name, frame in trial_frames(analysis.trial).items():
+        _write_csv(frame, folder / name)

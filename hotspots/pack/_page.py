@@ -17,6 +17,7 @@ from hotspots.pack._economics import economic_texts
 from hotspots.pack._format import num, pct, reader_estimates, table
 from hotspots.pack._map_embed import interactive_map_html
 from hotspots.pack._recipe import BOUNDARY_ATTRIBUTION, PackRecipe
+from hotspots.pack._trial_page import trial_context
 
 __all__ = ["POLICEUK_ATTRIBUTION", "render_page"]
 
@@ -325,6 +326,7 @@ def render_page(
         "economic_text": economic,
         "costs_table": costs_table,
         "caveats": caveats,
+        "trial": trial_context(analysis.trial, recipe, records),
         "provenance": (
             f"Crimes from {names['crimes']}; treated places from "
             f"{names['places']}. "

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from hotspots.design import Plan
+
 __all__ = ["BOUNDARY_ATTRIBUTION", "PackRecipe"]
 
 #: Attribution of boundaries from the ONS Open Geography Portal (Open Government
@@ -18,6 +20,8 @@ BOUNDARY_ATTRIBUTION = (
 )
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: Input files of a randomised trial, in the order the manifest lists them.
+_TRIAL_FILES = ("trial_schedule", "trial_counts", "trial_dosage")
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,23 @@ class PackRecipe:
     synthetic : bool, optional
         Mark the pack SYNTHETIC. None = detect from a ``context`` column saying
         "SYNTHETIC".
+    trial_plan : dict, optional
+        Fields of a :class:`hotspots.design.Plan` (e.g. ``{"design":
+        "crossover", "length": 90}``): the pack simulates that trial at the
+        recipe's places, with base rates (and, when the plan gives no
+        ``dispersion``, the dispersion) from their crimes in the 12 months
+        before ``treatment_start``, and reports its minimum detectable effect.
+    trial_sims : int, default 1000
+        Simulated trials per effect size for ``trial_plan`` (seed ``seed``).
+    trial_schedule, trial_counts : str, optional
+        A randomised trial's schedule CSV (written by
+        :meth:`hotspots.design.Schedule.to_csv`, with its JSON sidecar beside
+        it) and its counts CSV (``place_id``, ``date``, optional ``shift``,
+        ``count``): the pack analyses the trial
+        (:func:`hotspots.evaluation.analyse_experiment`). Both or neither.
+    trial_dosage : str, optional
+        The trial's patrol received (``place_id``, ``date``, optional ``shift``,
+        ``minutes``): adds the per-protocol contrast and compliance.
     """
 
     crimes: str
@@ -123,6 +144,11 @@ class PackRecipe:
     implementation: str | None = None
     synthetic: bool | None = None
     artefacts: str = "flag"
+    trial_plan: dict[str, Any] | None = field(default=None)
+    trial_sims: int = 1000
+    trial_schedule: str | None = None
+    trial_counts: str | None = None
+    trial_dosage: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("crimes", "places", "title", "area", "treatment_start"):
@@ -177,10 +203,55 @@ class PackRecipe:
                 raise ValueError(
                     f"cost_mix shares must sum to 1; they sum to {total:g}"
                 )
+        self._check_trial()
+
+    def _check_trial(self) -> None:
+        if isinstance(self.trial_sims, bool) or not isinstance(self.trial_sims, int):
+            raise ValueError(f"trial_sims must be an integer; got {self.trial_sims!r}")
+        if self.trial_sims < 1:
+            raise ValueError(f"trial_sims must be >= 1; got {self.trial_sims!r}")
+        if self.trial_plan is not None:
+            if not isinstance(self.trial_plan, dict):
+                raise ValueError(
+                    "trial_plan must be a dict of hotspots.design.Plan fields, e.g. "
+                    f'{{"design": "crossover", "length": 90}}; got {self.trial_plan!r}'
+                )
+            known = sorted(f.name for f in fields(Plan))
+            unknown = sorted(set(self.trial_plan) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"trial_plan has unknown field(s) {unknown}; Plan fields: {known}."
+                )
+            Plan(**self.trial_plan)  # the plan's own checks and messages
+        given = {n: getattr(self, n) for n in _TRIAL_FILES}
+        if given["trial_schedule"] is not None and given["trial_counts"] is None:
+            raise ValueError(
+                "trial_schedule is given without trial_counts: the trial cannot be "
+                "analysed without its crimes. Give trial_counts= (a CSV of place_id, "
+                "date, count; see hotspots.evaluation.trial_counts) or drop "
+                "trial_schedule."
+            )
+        for name in ("trial_counts", "trial_dosage"):
+            if given[name] is not None and given["trial_schedule"] is None:
+                raise ValueError(
+                    f"{name} is given without trial_schedule: give the schedule CSV "
+                    "the trial ran to (written by Schedule.to_csv)."
+                )
+        for name, value in given.items():
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ValueError(f"{name} must be a path; got {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the recipe as plain JSON-ready values."""
-        return asdict(self)
+        """Return the recipe as plain JSON-ready values.
+
+        Trial fields left at their defaults are omitted, so the manifest of a
+        pack without a trial is as it was before they existed.
+        """
+        values = asdict(self)
+        for name in _TRIAL_FIELDS:
+            if values[name] == _DEFAULTS[name]:
+                del values[name]
+        return values
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> PackRecipe:
@@ -200,4 +271,22 @@ class PackRecipe:
             paths["boundary"] = Path(self.boundary)
         if self.unit_costs != "home_office":
             paths["unit_costs"] = Path(self.unit_costs)
+        for name in _TRIAL_FILES:
+            if getattr(self, name) is not None:
+                paths[name] = Path(getattr(self, name))
+        if self.trial_schedule is not None:  # the rules and seed of the schedule
+            paths["trial_schedule_rules"] = Path(self.trial_schedule).with_suffix(
+                ".json"
+            )
         return paths
+
+    def input_name(self, role: str) -> str:
+        """Return an input's path as the recipe gives it (for the manifest)."""
+        if role == "trial_schedule_rules":
+            return str(Path(str(self.trial_schedule)).with_suffix(".json"))
+        return str(getattr(self, role))
+
+
+#: Trial fields, omitted from :meth:`PackRecipe.to_dict` at their defaults.
+_TRIAL_FIELDS = ("trial_plan", "trial_sims", *_TRIAL_FILES)
+_DEFAULTS = {f.name: f.default for f in fields(PackRecipe)}

@@ -5,6 +5,8 @@
 what was planted: hotspots, patrol places and their treatment effect, bad rows and
 counts. :func:`load_truth` reads it back. ``plants=`` adds data-quality artefacts
 with a known truth (:data:`PLANTS`), for testing data-quality checks.
+:func:`simulate_trial_crimes` writes crimes with exact times for a randomised
+patrol trial run to a schedule, with its planted effect.
 """
 
 from hotspots.synthetic._archive import SyntheticArchive, load_truth, make_archive
@@ -14,6 +16,7 @@ from hotspots.synthetic._patrols import (
     patrol_places,
 )
 from hotspots.synthetic._plants import PLANTS
+from hotspots.synthetic._trial import simulate_trial_crimes
 
 __all__ = [
     "PLANTS",
@@ -23,4 +26,5 @@ __all__ = [
     "patrol_counterfactual",
     "patrol_dosage",
     "patrol_places",
+    "simulate_trial_crimes",
 ]

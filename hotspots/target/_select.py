@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from hotspots._validate import check_positive, check_projected
+from hotspots.design import Plan
 from hotspots.exceptions import HotspotsWarning
 from hotspots.find._gistar import gistar
 from hotspots.find._grid import _boundary_geometry, count_points
@@ -32,6 +33,7 @@ from hotspots.quality import (
 )
 from hotspots.quality._places import ArtefactAction, warn_flagged
 from hotspots.target._greedy import greedy_select, place_grid
+from hotspots.target._select_power import plan_power
 
 __all__ = ["DEFAULT_N_PLACES", "SCORES", "select_places"]
 
@@ -97,6 +99,8 @@ def select_places(
     neighbours: Neighbours = "queen",
     artefacts: ArtefactAction = "exclude",
     quality: QualityReport | None = None,
+    plan: Plan | None = None,
+    plan_sims: int = 1000,
 ) -> gpd.GeoDataFrame:
     """Choose the top ``n_places`` grid cells by a hotspot score, kept apart.
 
@@ -148,6 +152,14 @@ def select_places(
         warns, "off" skips the checks. The choice and the points are recorded.
     quality : QualityReport, optional
         Checks already run on these crimes; None = run them here.
+    plan : hotspots.design.Plan, optional
+        A proposed test of patrols at the chosen places (e.g.
+        ``Plan("crossover", length=365)``). The smallest fall in crime it
+        could detect with 80% power is simulated (``plan_sims`` trials, base
+        rates from these crimes, :func:`hotspots.design.minimum_detectable_effect`),
+        logged, and recorded in ``attrs["hotspots"]["power"]``.
+    plan_sims : int, default 1000
+        Simulated trials per step of the power search.
 
     Returns
     -------
@@ -343,6 +355,8 @@ def select_places(
         "area_share": float(out["area_km2"].sum() / study_km2),
         **record,
     }
+    if plan is not None:
+        out.attrs["hotspots"]["power"] = plan_power(out, used, plan, n_sims=plan_sims)
     logger.info(
         "%d places (%s, %.0f m apart or more) hold %.1f%% of %d crimes on %.3f%% "
         "of the study area.",

@@ -1,0 +1,35 @@
+"""Design: plan a test of hot spot patrols before a force commits officers.
+
+Randomised schedules (parallel-group, matched pairs or blocks, and repeat
+crossover by day or shift) that a tasking team can import, the fast two-way
+fixed-effects Poisson fit that analyses and re-analyses them, and power and
+minimum detectable effects by simulation for randomised and before/after designs.
+"""
+
+from hotspots.design._fepois import FEPoissonFit, fit_fe_poisson
+from hotspots.design._mde import minimum_detectable_effect
+from hotspots.design._plan import DESIGNS, Plan
+from hotspots.design._power import Power, power, two_group_poisson_power
+from hotspots.design._rates import REGRESSION_CAVEAT, base_rates, estimate_dispersion
+from hotspots.design._schedule import Schedule
+from hotspots.design._schedule_crossover import crossover_schedule
+from hotspots.design._schedule_io import read_schedule
+from hotspots.design._schedule_parallel import parallel_schedule
+
+__all__ = [
+    "DESIGNS",
+    "REGRESSION_CAVEAT",
+    "FEPoissonFit",
+    "Plan",
+    "Power",
+    "Schedule",
+    "base_rates",
+    "crossover_schedule",
+    "estimate_dispersion",
+    "fit_fe_poisson",
+    "minimum_detectable_effect",
+    "parallel_schedule",
+    "power",
+    "read_schedule",
+    "two_group_poisson_power",
+]
