@@ -1,8 +1,8 @@
 """Command line: the ``hotspots`` verbs.
 
-``hotspots fetch|ingest|quality|find|select|evaluate|schedule|power|map|pack|demo``:
-one module per verb; each parses arguments and calls the same library verbs as
-the notebooks. No statistics live here.
+``hotspots fetch|ingest|quality|find|select|evaluate|schedule|power|forces|map``,
+``pack`` and ``demo``: one module per verb; each parses arguments and calls the
+same library verbs as the notebooks. No statistics live here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hotspots.cli._demo_run import run_demo
 from hotspots.cli._evaluate import evaluate
 from hotspots.cli._fetch import fetch
 from hotspots.cli._find import find
+from hotspots.cli._forces import forces
 from hotspots.cli._ingest import ingest
 from hotspots.cli._map import map_command
 from hotspots.cli._pack import pack
@@ -54,6 +55,7 @@ for _command in (
     evaluate,
     schedule,
     power,
+    forces,
     map_command,
     pack,
     demo_data,

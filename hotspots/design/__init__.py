@@ -6,7 +6,7 @@ fixed-effects Poisson fit that analyses and re-analyses them, and power and
 minimum detectable effects by simulation for randomised and before/after designs.
 """
 
-from hotspots.design._fepois import FEPoissonFit, fit_fe_poisson
+from hotspots.design._fepois import FEPoissonFit, cluster_ids, fit_fe_poisson
 from hotspots.design._mde import minimum_detectable_effect
 from hotspots.design._plan import DESIGNS, Plan
 from hotspots.design._power import Power, power, two_group_poisson_power
@@ -24,6 +24,7 @@ __all__ = [
     "Power",
     "Schedule",
     "base_rates",
+    "cluster_ids",
     "crossover_schedule",
     "estimate_dispersion",
     "fit_fe_poisson",

@@ -13,7 +13,7 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from hotspots._validate import as_rng
-from hotspots.design._fepois import fit_fe_poisson
+from hotspots.design._fepois import cluster_ids, fit_fe_poisson
 from hotspots.design._plan import Plan, layout
 
 __all__ = [
@@ -146,7 +146,9 @@ def _simulate(plan, draws, log_irrs, alpha, variance, progress=True):
         mean = lam if lam.ndim == 2 else np.broadcast_to(lam[:, None], d.shape)
         for b in log_irrs:
             y = np.random.default_rng(poisson_seed).poisson(mean * np.exp(b * d))
-            fit = fit_fe_poisson(y, d, mask=keep, groups=groups)
+            fit = fit_fe_poisson(
+                y, d, mask=keep, groups=groups, clusters=cluster_ids(groups)
+            )
             se = fit.se if variance == "cluster" else fit.se_model
             df = fit.df if variance == "cluster" else np.inf
             if math.isfinite(fit.beta) and math.isfinite(se) and se > 0:

@@ -12,7 +12,7 @@ import statsmodels.api as sm
 from scipy import stats
 from tqdm.auto import tqdm
 
-from hotspots.design import fit_fe_poisson
+from hotspots.design import cluster_ids, fit_fe_poisson
 from hotspots.evaluation._degenerate import NOT_ESTIMABLE, nan_effect
 from hotspots.evaluation._effect import Effect
 
@@ -103,17 +103,19 @@ def itt_poisson(
 ) -> tuple:
     """Intention-to-treat rate ratio: two-way FE Poisson, cluster-robust by place."""
     d = (codes == 1).astype(float)
-    fit = fit_fe_poisson(y, d, mask=codes >= 0, groups=groups)
+    clusters = cluster_ids(groups)
+    fit = fit_fe_poisson(y, d, mask=codes >= 0, groups=groups, clusters=clusters)
     fe = "block and day" if groups is not None else "place and day"
+    by = "place" if clusters is None else "block (pair)"
     method = (
         f"intention to treat, Poisson {'pseudo-' if outcome != 'count' else ''}"
-        f"likelihood with {fe} fixed effects, cluster-robust SE by place, t({fit.df})"
+        f"likelihood with {fe} fixed effects, cluster-robust SE by {by}, t({fit.df})"
     )
     caveats = []
     if fit.n_clusters and fit.n_clusters < 10:
         caveats.append(
-            f"only {fit.n_clusters} places: cluster-robust errors rest on few "
-            "clusters; rely on the randomisation test"
+            f"only {fit.n_clusters} clusters ({by}s): cluster-robust errors rest on "
+            "few clusters; rely on the randomisation test"
         )
     measure = IRR if outcome == "count" else f"rate ratio of {outcome}"
     return fit, _effect_from_fit(
@@ -138,7 +140,7 @@ def itt_negbin(
             "y": y[rows, cols],
             "d": (codes[rows, cols] == 1).astype(float),
             "row": rows if groups is None else groups[rows],
-            "place": rows,
+            "place": rows if cluster_ids(groups) is None else groups[rows],
             "slot": cols,
         }
     )
@@ -148,7 +150,8 @@ def itt_negbin(
     method = (
         "intention to treat, negative binomial GLM (NB2, alpha by moments) with "
         + ("block" if groups is not None else "place")
-        + " and day fixed effects, cluster-robust SE by place"
+        + " and day fixed effects, cluster-robust SE by "
+        + ("place" if cluster_ids(groups) is None else "block (pair)")
     )
     if frame.empty or frame.loc[frame.d == 1, "y"].sum() <= 0:
         return nan_effect(

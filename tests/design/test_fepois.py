@@ -10,7 +10,7 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from hotspots.design import fit_fe_poisson
+from hotspots.design import cluster_ids, fit_fe_poisson
 
 
 def _long(y, d, groups=None):
@@ -115,3 +115,30 @@ def test_recovers_a_planted_effect_on_a_large_trial():
 def test_shape_errors_say_what_is_wrong():
     with pytest.raises(ValueError, match="2-D of one shape"):
         fit_fe_poisson(np.zeros((3, 4)), np.zeros((4, 3)))
+
+
+def test_pairs_are_clustered_by_pair_and_equal_statsmodels():
+    """Pair fixed effects: the robust error is clustered by pair (small strata)."""
+    rng = np.random.default_rng(8)
+    y, _ = _data(8, n=20)
+    groups = np.arange(20) // 2
+    arm = np.zeros(20)
+    arm[2 * np.arange(10) + rng.integers(0, 2, size=10)] = 1.0
+    d = np.repeat(arm[:, None], y.shape[1], axis=1)
+    assert cluster_ids(groups) is groups
+    fit = fit_fe_poisson(y, d, groups=groups, clusters=cluster_ids(groups))
+    frame = _long(y, d, groups)
+    robust = smf.glm(
+        "y ~ d + C(row) + C(slot)", frame, family=sm.families.Poisson()
+    ).fit(cov_type="cluster", cov_kwds={"groups": frame["row"]})
+    assert fit.se == pytest.approx(robust.bse["d"], rel=1e-6)
+    assert fit.n_clusters == 10 and fit.df == 9
+    by_place = fit_fe_poisson(y, d, groups=groups)
+    assert by_place.n_clusters == 20
+
+
+def test_big_blocks_and_one_group_keep_places_as_clusters():
+    assert cluster_ids(None) is None
+    assert cluster_ids(np.zeros(12, dtype=int)) is None
+    assert cluster_ids(np.arange(40) // 10) is None
+    assert cluster_ids(np.arange(12) // 4) is not None

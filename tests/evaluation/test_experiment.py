@@ -155,6 +155,7 @@ def test_a_parallel_trial_in_matched_pairs():
     counts = _counts(schedule, rates, 0.6, seed=12)
     result = analyse_experiment(counts, schedule, negbin=False, permutations=99, seed=3)
     assert "block and day" in result.itt.method
+    assert "cluster-robust SE by block (pair), t(9)" in result.itt.method
     assert result.itt.ci_low < 0.6 < result.itt.ci_high
     assert result.randomisation.p_value <= 0.05
 
