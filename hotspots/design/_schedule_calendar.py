@@ -29,6 +29,7 @@ __all__ = [
     "TIMEZONE",
     "Calendar",
     "check_date",
+    "check_dates",
     "check_share",
     "check_shifts",
     "make_calendar",
@@ -147,6 +148,17 @@ def check_date(value, name: str) -> dt.date:
             "Give the first (or last) day of the trial, e.g. '2025-01-06'."
         )
     return stamp.date()
+
+
+def check_dates(start, end) -> tuple[dt.date, dt.date]:
+    """Return ``start`` and ``end`` as dates, refusing an end before the start."""
+    first, last = check_date(start, "start"), check_date(end, "end")
+    if last < first:
+        raise ValueError(
+            f"end ({last}) is before start ({first}); both dates are inclusive. "
+            "Swap them or fix the dates."
+        )
+    return first, last
 
 
 def check_share(share) -> Fraction:

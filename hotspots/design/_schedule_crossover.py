@@ -10,7 +10,7 @@ from typing import Literal
 from hotspots.design._schedule import Schedule, build
 from hotspots.design._schedule_calendar import (
     TIMEZONE,
-    check_date,
+    check_dates,
     check_share,
     check_shifts,
     place_locations,
@@ -63,12 +63,7 @@ def crossover_rules(
     recorded: Mapping | None = None,
 ) -> dict:
     """Check the arguments, resolve the automatic choices, and return the rules."""
-    first, last = check_date(start, "start"), check_date(end, "end")
-    if last < first:
-        raise ValueError(
-            f"end ({last}) is before start ({first}); both dates are inclusive. "
-            "Swap them or fix the dates."
-        )
+    first, last = check_dates(start, end)
     fraction = check_share(share)
     if unit not in ("day", "shift"):
         raise ValueError(f"unit must be 'day' or 'shift'; got {unit!r}.")

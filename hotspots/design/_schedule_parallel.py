@@ -14,7 +14,7 @@ from hotspots.design._schedule import Schedule, build
 from hotspots.design._schedule_blocks import MECHANISM, crime_order, round_half_up
 from hotspots.design._schedule_calendar import (
     TIMEZONE,
-    check_date,
+    check_dates,
     check_share,
     check_shifts,
     place_locations,
@@ -91,12 +91,7 @@ def parallel_rules(
     recorded: Mapping | None = None,
 ) -> dict:
     """Check the arguments, resolve the automatic choices, and return the rules."""
-    first, last = check_date(start, "start"), check_date(end, "end")
-    if last < first:
-        raise ValueError(
-            f"end ({last}) is before start ({first}); both dates are inclusive. "
-            "Swap them or fix the dates."
-        )
+    first, last = check_dates(start, end)
     fraction = check_share(share)
     check_shifts(shifts)
     n_places = len(ids)

@@ -9,14 +9,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hotspots.exceptions import HotspotsWarning, SchemaError
-from hotspots.forces._rates import (
-    _CHANGE_COLUMNS,
-    _join_populations,
-    exact_ratio_interval,
-)
+from hotspots.forces._exact_ratio import exact_ratio_interval, exact_ratio_p
+from hotspots.forces._rates import _CHANGE_COLUMNS, _join_populations
 from hotspots.io import DEFINITIONS, FORCES, resolve_force, select_crimes
 
 __all__ = ["policeuk_force_rates", "policeuk_rate_change"]
@@ -234,8 +230,7 @@ def policeuk_rate_change(
         ratio, low, high = exact_ratio_interval(
             np.array([a]), np.array([b]), exposure_ratio=exposure, ci_level=ci_level
         )
-        share = exposure / (1 + exposure)
-        p = stats.binomtest(a, a + b, share).pvalue if a + b > 0 else np.nan
+        p = exact_ratio_p(a, b, exposure_ratio=exposure)
         rows.append(
             {
                 "force": force,

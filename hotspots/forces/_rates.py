@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hotspots.exceptions import HotspotsWarning, SchemaError
+from hotspots.forces._exact_ratio import exact_ratio_interval, exact_ratio_p
 from hotspots.forces._groups import COUNT_COLUMNS
 from hotspots.forces._population import as_populations
 from hotspots.io import FORCES
@@ -229,38 +229,6 @@ def force_rates(
     return out
 
 
-def exact_ratio_interval(
-    count_after: np.ndarray,
-    count_before: np.ndarray,
-    *,
-    exposure_ratio: float = 1.0,
-    ci_level: float = 0.95,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the ratio of two Poisson rates with its exact (conditional) interval.
-
-    Given ``a`` events after and ``b`` before, conditional on ``a + b``, ``a`` is
-    binomial with ``p = R e / (R e + 1)``, where ``R`` is the rate ratio and ``e``
-    the exposure after over before. The Clopper-Pearson interval for ``p``
-    is turned into one for ``R = p / (1 - p) / e``.
-    """
-    a = np.asarray(count_after, dtype=float)
-    b = np.asarray(count_before, dtype=float)
-    n = a + b
-    alpha = 1 - ci_level
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_low = np.where(a > 0, stats.beta.ppf(alpha / 2, a, b + 1), 0.0)
-        p_high = np.where(b > 0, stats.beta.ppf(1 - alpha / 2, a + 1, b), 1.0)
-        ratio = a / b / exposure_ratio
-        low = p_low / (1 - p_low) / exposure_ratio
-        high = np.where(p_high < 1, p_high / (1 - p_high), np.inf) / exposure_ratio
-    bad = (n <= 0) | (a < 0) | (b < 0)
-    return (
-        np.where(bad, np.nan, ratio),
-        np.where(bad, np.nan, low),
-        np.where(bad, np.nan, high),
-    )
-
-
 def rate_change(
     counts: pd.DataFrame,
     *,
@@ -355,11 +323,8 @@ def rate_change(
         exposure_ratio=exposure,
         ci_level=ci_level,
     )
-    share = exposure / (1 + exposure)
     out["p_value"] = [
-        stats.binomtest(int(a), int(a + b), share).pvalue
-        if a >= 0 and b >= 0 and a + b > 0
-        else np.nan
+        exact_ratio_p(a, b, exposure_ratio=exposure)
         for a, b in zip(out["count_after"], out["count_before"], strict=True)
     ]
     if np.isnan(ratio).any():

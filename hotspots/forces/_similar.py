@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hotspots._validate import check_positive
+from hotspots.forces._exact_ratio import exact_ratio_interval, exact_ratio_p
 from hotspots.forces._funnel_input import check_rate_table, unknown_units_message
 
 __all__ = ["CI_LEVEL", "similar_forces"]
@@ -198,13 +198,15 @@ def _members(force: str, group, known: list[str]) -> list[str]:
 
 
 def _exact_ratio(o1: int, o2: int, n1: float, n2: float) -> tuple[float, float, float]:
-    """Exact (conditional binomial) interval and p-value for a rate ratio."""
-    total = o1 + o2
-    if total == 0:
+    """Exact (conditional binomial) interval and p-value for a rate ratio.
+
+    The same computation as :func:`hotspots.forces.rate_change`: ``o1`` events
+    in exposure ``n1`` against ``o2`` in ``n2``.
+    """
+    if o1 + o2 == 0:
         return math.nan, math.nan, math.nan
-    test = stats.binomtest(o1, total, n1 / (n1 + n2))
-    ci = test.proportion_ci(confidence_level=CI_LEVEL, method="exact")
-    scale = n2 / n1
-    low = ci.low / (1 - ci.low) * scale
-    high = math.inf if ci.high >= 1 else ci.high / (1 - ci.high) * scale
-    return float(low), float(high), float(test.pvalue)
+    _, low, high = exact_ratio_interval(
+        np.array([o1]), np.array([o2]), exposure_ratio=n1 / n2, ci_level=CI_LEVEL
+    )
+    p = exact_ratio_p(o1, o2, exposure_ratio=n1 / n2)
+    return float(low[0]), float(high[0]), p

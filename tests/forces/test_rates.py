@@ -16,7 +16,7 @@ from hotspots.forces import (
     load_recorded_crime,
     rate_change,
 )
-from hotspots.forces._rates import exact_ratio_interval
+from hotspots.forces._exact_ratio import exact_ratio_interval
 from hotspots.io import FORCES
 
 
