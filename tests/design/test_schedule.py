@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hotspots.design import (
@@ -244,6 +244,12 @@ def test_crossover_schedule_meets_every_constraint(case, seed):
 
 
 @settings(max_examples=40, deadline=None)
+@example(
+    n=1, share=0.75, n_days=7, layout="periods", washout=1, balance="weekday", seed=0
+)
+@example(
+    n=1, share=0.75, n_days=7, layout="periods", washout=0, balance="weekday", seed=0
+)
 @given(
     n=st.integers(1, 9),
     share=st.sampled_from([0.2, 0.25, 0.3, 1 / 3, 0.5, 0.6, 0.75]),
@@ -270,13 +276,22 @@ def test_crossover_schedule_property(n, share, n_days, layout, washout, balance,
     except ValueError as err:
         # only a washout (or share) that leaves a place without control may refuse
         assert "no control days" in str(err)
+        # the share alone may treat every period of a short trial, with or without
+        # a washout: then the schedule without washout must refuse for that reason
+        periods = {"periods": math.ceil(n_days / 3), "shift": 2 * n_days}
+        m = periods.get(layout, n_days)
+        share_fills_all = math.ceil(share * m - 1e-9) >= m
         if "treats every period" in str(err):
-            # the share alone may treat every period of a short trial: check it can
-            periods = {"periods": math.ceil(n_days / 3), "shift": 2 * n_days}
-            m = periods.get(layout, n_days)
-            assert math.ceil(share * m - 1e-9) >= m, err
+            assert share_fills_all, err
             return
-        plain = crossover_schedule(ids(n), seed=seed, **{**kwargs, "washout_days": 0})
+        try:
+            plain = crossover_schedule(
+                ids(n), seed=seed, **{**kwargs, "washout_days": 0}
+            )
+        except ValueError as plain_err:
+            assert "treats every period" in str(plain_err), plain_err
+            assert share_fills_all, plain_err
+            return
         wash = (
             expected_washout(plain.table, washout, kwargs["unit"]) if washout else set()
         )
