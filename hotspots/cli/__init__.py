@@ -1,8 +1,9 @@
 """Command line: the ``hotspots`` verbs.
 
-``hotspots fetch|ingest|quality|find|select|evaluate|schedule|power|forces|map``,
-``pack`` and ``demo``: one module per verb; each parses arguments and calls the
-same library verbs as the notebooks. No statistics live here.
+``hotspots fetch|ingest|quality|find|near-repeat|rates|select|evaluate|schedule``,
+``power|dosage|forces``, ``map``, ``pack`` and ``demo``: one module per verb; each
+parses arguments and calls the same library verbs as the notebooks. No statistics
+live here.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ from hotspots._log import set_log_level
 from hotspots._version import __version__
 from hotspots.cli._demo import demo, demo_data
 from hotspots.cli._demo_run import run_demo
+from hotspots.cli._dosage import dosage_command
 from hotspots.cli._evaluate import evaluate
 from hotspots.cli._fetch import fetch
 from hotspots.cli._find import find
 from hotspots.cli._forces import forces
 from hotspots.cli._ingest import ingest
 from hotspots.cli._map import map_command
+from hotspots.cli._near_repeat import near_repeat_command
 from hotspots.cli._pack import pack
 from hotspots.cli._power import power
 from hotspots.cli._quality import quality
+from hotspots.cli._rates import rates_command
 from hotspots.cli._schedule import schedule
 from hotspots.cli._select import select
 
@@ -51,10 +55,13 @@ for _command in (
     ingest,
     quality,
     find,
+    near_repeat_command,
+    rates_command,
     select,
     evaluate,
     schedule,
     power,
+    dosage_command,
     forces,
     map_command,
     pack,

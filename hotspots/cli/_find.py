@@ -1,4 +1,4 @@
-"""``hotspots find``: counts, kernel density and Gi* classes per grid cell."""
+"""``hotspots find``: hot spots per cell by Gi*, Local Moran's I or optimized Gi*."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-import hotspots
-from hotspots.cli._common import artefact_lines, boundary_option, fail, load_crimes
+from hotspots.cli._common import boundary_option, fail, load_crimes, shown
+from hotspots.cli._find_methods import METHODS, run_method, summary_lines
 from hotspots.exceptions import HotspotsError
 from hotspots.io import read_boundary
 
@@ -22,6 +22,16 @@ from hotspots.io import read_boundary
     help="Output cells: .parquet (GeoParquet) or .geojson.",
 )
 @click.option(
+    "--method",
+    type=click.Choice(list(METHODS)),
+    default="gistar",
+    show_default=True,
+    help="gistar: counts, kernel density and Gi* hot and cold spots (ArcGIS Hot Spot "
+    "Analysis). local-moran: clusters and outliers (ArcGIS Cluster and Outlier "
+    "Analysis, GeoDa LISA). optimized: Gi* at the distance band chosen by "
+    "incremental spatial autocorrelation (ArcGIS Optimized Hot Spot Analysis).",
+)
+@click.option(
     "--definition",
     default="serious_violence",
     show_default=True,
@@ -34,95 +44,73 @@ from hotspots.io import read_boundary
     "--cell-size", type=float, help="Cell size in metres (default: automatic)."
 )
 @click.option(
-    "--shape", type=click.Choice(["square", "hex"]), default="square", show_default=True
+    "--shape",
+    type=click.Choice(["square", "hex"]),
+    help="Cell shape (default square; not with optimized).",
 )
 @click.option(
-    "--bandwidth", type=float, help="KDE bandwidth in metres (default: automatic)."
+    "--bandwidth",
+    type=float,
+    help="gistar: KDE bandwidth in metres (default: automatic).",
 )
 @click.option(
     "--kernel",
     type=click.Choice(["quartic", "gaussian"]),
-    default="quartic",
-    show_default=True,
+    help="gistar: KDE kernel (default quartic).",
 )
 @click.option(
     "--neighbours",
-    default="queen",
-    show_default=True,
-    help="Gi* neighbours: queen, rook, or a distance band in metres.",
+    help="gistar, local-moran: queen (default), rook, or a distance band in metres.",
 )
 @click.option(
-    "--permutations", type=int, default=0, show_default=True, help="Gi* permutations."
+    "--distances",
+    help="optimized: the distance bands to try, metres, comma-separated (default: "
+    "ten bands from the shortest that gives every cell a neighbour, as ArcGIS).",
+)
+@click.option(
+    "--permutations",
+    type=int,
+    help="Permutations for p-values (default 0 = analytic p for gistar and "
+    "optimized; 999 for local-moran, which has only permutation p-values).",
 )
 @click.option("--no-fdr", is_flag=True, help="Class cells on unadjusted p-values.")
 @click.option(
     "--seed", type=int, default=20240601, show_default=True, help="Random seed."
 )
 @boundary_option("Study area; cells outside it are dropped.")
-def find(
-    crimes,
-    out,
-    definition,
-    start,
-    end,
-    cell_size,
-    shape,
-    bandwidth,
-    kernel,
-    neighbours,
-    permutations,
-    no_fdr,
-    seed,
-    boundary,
-):
-    """Find hotspots: counts, kernel density and Gi* classes per grid cell.
+def find(crimes, out, method, definition, start, end, boundary, **options):
+    """Find hotspots per grid cell: Gi* (default), Local Moran's I or optimized Gi*.
 
-    CRIMES is a GeoParquet written by `hotspots ingest`.
+    CRIMES is a GeoParquet written by `hotspots ingest`. Each method writes the
+    cells with its classes (Gi* `hotspot_class`, or Local Moran's `cluster`), which
+    `hotspots map` draws in the ArcGIS palette; optimized also writes its
+    incremental spatial autocorrelation table beside them
+    (<out>_incremental.csv).
     """
+    import pandas as pd
+
     from hotspots._atomic import atomic_path
 
+    options["fdr"] = not options.pop("no_fdr")
+    table = out.with_name(f"{out.stem}_incremental.csv")
     try:
         points = load_crimes(crimes, start, end, definition)
         area = read_boundary(boundary) if boundary else None
-        spec = neighbours if neighbours in ("queen", "rook") else float(neighbours)
-        cells = hotspots.find_hotspots(
-            points,
-            cell_size=cell_size,
-            shape=shape,
-            boundary=area,
-            bandwidth=bandwidth,
-            kernel=kernel,
-            neighbours=spec,
-            permutations=permutations,
-            fdr=not no_fdr,
-            rng=seed,
-        )
+        cells = run_method(method, points, area, **options)
         with atomic_path(out) as tmp:
             if out.suffix.lower() == ".geojson":
                 cells.to_crs(4326).to_file(tmp, driver="GeoJSON")
             else:
                 cells.to_parquet(tmp, index=False)
+        if method == "optimized":
+            with atomic_path(table) as tmp:
+                pd.DataFrame(cells.attrs["hotspots"]["incremental"]).to_csv(
+                    tmp, index=False
+                )
     except (HotspotsError, ValueError) as err:
         fail(err)
-    meta = cells.attrs["hotspots"]
-    counts = cells["hotspot_class"].value_counts()
-    control = "FDR-controlled" if meta["fdr"] else "unadjusted"
-    click.echo(
-        f"{len(points):,} crimes on {len(cells):,} cells of {meta['cell_size']:g} m; "
-        f"KDE bandwidth {meta['bandwidth']:.0f} m ({meta['kernel']}); Gi* "
-        f"{meta['neighbours']} neighbours, {control}."
-    )
-    for name, n in counts.items():
-        if n:
-            click.echo(f"  {n:>7,}  {name}")
-    hot = cells[cells["gi_bin"] > 0].sort_values("n", ascending=False).head(10)
-    if len(hot):
-        click.echo("Hot cells, busiest first (top police.uk locations; flags):")
-        for row in hot.itertuples():
-            flag = f"  [{row.quality_flag}]" if row.quality_flag else ""
-            click.echo(
-                f"  {row.n:>6,}  {row.top_locations or '-'}  ({row.lsoa_name}){flag}"
-            )
-    for line in artefact_lines(meta):
+    for line in summary_lines(method, cells, len(points)):
         click.echo(line)
+    if method == "optimized":
+        click.echo(f"Wrote incremental table: {shown(table)}")
     click.echo(f"Wrote cells: {out}")

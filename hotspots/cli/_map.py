@@ -1,4 +1,4 @@
-"""``hotspots map``: cells, places or crimes on one interactive map."""
+"""``hotspots map``: cells, areas, places or crimes on one interactive map."""
 
 from __future__ import annotations
 
@@ -28,6 +28,21 @@ _LAYER_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     multiple=True,
     type=_LAYER_FILE,
     help="Cells with Gi* classes (from `hotspots find`), drawn as hot and cold spots.",
+)
+@click.option(
+    "--clusters",
+    "clusters_files",
+    multiple=True,
+    type=_LAYER_FILE,
+    help="Cells with Local Moran's I classes (from `hotspots find --method "
+    "local-moran`), drawn as clusters and outliers.",
+)
+@click.option(
+    "--rates",
+    "rates_files",
+    multiple=True,
+    type=_LAYER_FILE,
+    help="Areas with rates per resident (from `hotspots rates`), smoothed and raw.",
 )
 @click.option(
     "--density",
@@ -74,6 +89,8 @@ def map_command(
     inputs,
     out,
     gistar_files,
+    clusters_files,
+    rates_files,
     density_files,
     counts_files,
     places_files,
@@ -83,11 +100,12 @@ def map_command(
     boundary,
     title,
 ):
-    """Draw cells, places or crimes on one interactive map (an HTML page).
+    """Draw cells, areas, places or crimes on one interactive map (an HTML page).
 
-    INPUTS are GeoParquet or GeoJSON files written by `hotspots find`, `select`
-    or `ingest`; each is drawn as the layer its columns say (Gi* cells, places or
-    crime points). Name the layer with --gistar, --density, --counts, --places or
+    INPUTS are GeoParquet, GeoPackage or GeoJSON files written by `hotspots
+    find`, `rates`, `select` or `ingest`; each is drawn as the layer its columns
+    say (Gi* cells, Local Moran clusters, rates, places or crime points). Name the
+    layer with --gistar, --clusters, --rates, --density, --counts, --places or
     --crimes instead, e.g. to show the kernel density of a `find` output. Every
     layer can be switched off in the map's layer list; text from the data is
     escaped.
@@ -97,6 +115,8 @@ def map_command(
     named = [
         ("auto", inputs),
         ("gistar", gistar_files),
+        ("clusters", clusters_files),
+        ("rates", rates_files),
         ("density", density_files),
         ("counts", counts_files),
         ("places", places_files),

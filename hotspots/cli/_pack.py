@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -60,6 +61,18 @@ from hotspots.exceptions import HotspotsError
     "--boundary-attribution",
     help="Attribution of the --boundary data (default: the ONS / OS statement).",
 )
+@click.option(
+    "--pings",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Patrol location pings (CSV export, as `hotspots dosage` reads): adds the "
+    "tracked patrol, compliance and dose-response to the Implementation section.",
+)
+@click.option(
+    "--patrol-plan",
+    help='The patrol plan as JSON of PatrolPlan fields, e.g. \'{"min_visit_minutes": '
+    '15, "window": ["18:00", "02:00"], "target_hours": 2}\' (default: one visit '
+    "of at least 15 minutes a day, 18:00-02:00). Needs --pings.",
+)
 @click.option("--no-map", is_flag=True, help="Static map only (smaller page).")
 @click.option("--no-zip", is_flag=True, help="Do not write the zip.")
 @click.option(
@@ -87,6 +100,8 @@ def pack(
     hourly_cost_source,
     price_year,
     boundary_attribution,
+    pings,
+    patrol_plan,
     no_map,
     no_zip,
     rebuild,
@@ -138,9 +153,18 @@ def pack(
             hourly_cost_source=hourly_cost_source,
             price_year=price_year,
             boundary_attribution=boundary_attribution,
+            patrol_pings=None if pings is None else str(pings),
+            patrol_plan=None if patrol_plan is None else json.loads(patrol_plan),
         )
         built = build_pack(
             out, recipe, zip_archive=not no_zip, interactive_map=not no_map
+        )
+    except json.JSONDecodeError as err:
+        fail(
+            ValueError(
+                f"--patrol-plan is not valid JSON ({err}); give an object of "
+                "PatrolPlan fields."
+            )
         )
     except (HotspotsError, ValueError, FileExistsError, FileNotFoundError) as err:
         fail(err)

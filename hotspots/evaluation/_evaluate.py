@@ -11,12 +11,10 @@ import pandas as pd
 
 from hotspots._validate import check_positive, check_projected
 from hotspots.evaluation._caveats import design_caveats
-from hotspots.evaluation._comparison import (
-    candidate_places,
-    choose_comparisons,
-)
+from hotspots.evaluation._comparison import candidate_places, choose_comparisons
 from hotspots.evaluation._did import did, relative_effect_size
 from hotspots.evaluation._displacement import DEFAULT_RING_RADIUS_M, rings, wdq
+from hotspots.evaluation._evaluate_dosage import check_dosage, evaluation_dose_response
 from hotspots.evaluation._evaluation import Evaluation
 from hotspots.evaluation._its import its
 from hotspots.evaluation._naive import naive_before_after
@@ -33,6 +31,7 @@ from hotspots.quality import (
 )
 from hotspots.quality._coverage import gap_months
 from hotspots.quality._places import ArtefactAction
+from hotspots.tracking import Dosage
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -86,6 +85,7 @@ def evaluate(
     progress: bool = True,
     artefacts: ArtefactAction = "flag",
     quality: QualityReport | None = None,
+    dosage: Dosage | pd.DataFrame | None = None,
 ) -> Evaluation:
     """Evaluate a hotspot intervention with every estimator in one call.
 
@@ -129,6 +129,8 @@ def evaluate(
         skips the checks.
     quality : QualityReport, optional
         Checks already run on these crimes; None = run them here.
+    dosage : Dosage or its by_month() DataFrame, optional
+        Patrol tracked at the treated places: adds ``dose_response``.
 
     Returns
     -------
@@ -218,6 +220,7 @@ def evaluate(
             f"crimes span {first:%Y-%m} to {last:%Y-%m}: {n_pre} months before and "
             f"{n_post} from treatment_start={start:%Y-%m}; need at least 2 each."
         )
+    dosage = check_dosage(dosage, months, treated_places["place_id"])
     if selection_months is None:
         selection = months[months < start][-SELECTION_MONTHS:]
         logger.info(
@@ -393,4 +396,5 @@ def evaluate(
         caveats=tuple(caveats),
         matched=matched,
         settings=settings,
+        dose_response=evaluation_dose_response(dosage, treated_rows),
     )

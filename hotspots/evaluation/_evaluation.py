@@ -13,6 +13,7 @@ from hotspots.evaluation._comparison import (
 from hotspots.evaluation._effect import FRAME_COLUMNS, Effect
 from hotspots.evaluation._its import InterruptedTimeSeries
 from hotspots.evaluation._verdict import Verdict
+from hotspots.tracking._dose_response import DoseResponse
 
 __all__ = ["Evaluation"]
 
@@ -61,6 +62,13 @@ class Evaluation:
     settings : dict
         The values used, including automatic ones (``cell_size``,
         ``selection_months``, ``ring_radius``, ``wdq_months``, ``pool_size``).
+    dose_response : DoseResponse or None
+        With ``evaluate(dosage=...)``: the treated places' monthly crimes
+        against the patrol hours tracked there
+        (:func:`hotspots.tracking.dose_response`; place and month fixed
+        effects, months wholly tracked only). Patrol hours were not
+        randomised, so this is an association beside the effect, not an
+        effect; its ``caveats`` say why. None without a dosage.
     """
 
     naive: Effect
@@ -76,6 +84,7 @@ class Evaluation:
     caveats: tuple[str, ...]
     matched: Matched = field(repr=False, compare=False)
     settings: dict[str, Any] = field(default_factory=dict, compare=False)
+    dose_response: DoseResponse | None = field(default=None, compare=False)
 
     @property
     def sms_level(self) -> int:
@@ -135,6 +144,10 @@ class Evaluation:
             lines.append(f"[{name}] {first}")
             lines.extend(line for line in rest if not line.startswith("  - "))
         lines += ["", "Balance (pre-period):", self.balance.round(3).to_string(), ""]
+        if self.dose_response is not None:
+            lines.append("Tracked patrol (an association, not randomised):")
+            lines.extend(f"  {line}" for line in str(self.dose_response).splitlines())
+            lines.append("")
         lines.append("Caveats:")
         lines.extend(f"  - {c}" for c in self.caveats)
         return "\n".join(lines)

@@ -289,7 +289,13 @@ def analyse_experiment(
             dosage.rename(columns={"minutes": "_minutes"}), schedule, "_minutes"
         )
         pp, compliance = per_protocol(
-            y, codes, dose, protocol_minutes, ci_level=ci_level, n_places=n_places
+            y,
+            codes,
+            dose,
+            protocol_minutes,
+            ci_level=ci_level,
+            n_places=n_places,
+            unit=unit,
         )
     level, label, words = _judge(itt, ri, n_places, schedule.design)
     return Experiment(

@@ -303,7 +303,7 @@ def carryover(y, codes, *, ci_level, n_places, washout: bool) -> Effect:
     )
 
 
-def per_protocol(y, codes, dose, minutes, *, ci_level, n_places):
+def per_protocol(y, codes, dose, minutes, *, ci_level, n_places, unit="place-days"):
     """Treated slots patrolled as planned against untreated slots not patrolled."""
     delivered = (codes == 1) & (dose >= minutes)
     clean = (codes == 0) & (dose < minutes)
@@ -341,5 +341,6 @@ def per_protocol(y, codes, dose, minutes, *, ci_level, n_places):
         n_places=n_places,
         caveats=caveats,
         details=compliance,
+        words=lambda irr: _words(irr, unit),
     )
     return effect, compliance

@@ -6,6 +6,9 @@ extended with ``m=`` (one map, several layers):
 - :func:`crimes_map`: crime points, clustered at low zoom;
 - :func:`cells_map`: counts or kernel density per cell, classed (mapclassify);
 - :func:`gistar_map`: Gi* hot and cold spots (ArcGIS Gi_Bin palette);
+- :func:`clusters_map`: Local Moran's I clusters and outliers (ArcGIS Cluster and
+  Outlier Analysis palette);
+- :func:`rates_map`: crimes per resident by area, raw and empirical-Bayes smoothed;
 - :func:`places_map`: patrol places numbered by rank;
 - :func:`quality_map`: map points flagged by the data-quality checks;
 - :func:`rings_map`: treated places and displacement rings;
@@ -26,14 +29,17 @@ from hotspots.maps._base import DEFAULT_TILES, base_map
 from hotspots.maps._layered import LAYER_KINDS, layer_kind, layered_map
 from hotspots.maps._map_cells import cells_map
 from hotspots.maps._map_change import change_map
+from hotspots.maps._map_clusters import CLUSTER_COLOURS, clusters_map
 from hotspots.maps._map_crimes import crimes_map
 from hotspots.maps._map_gistar import GI_COLOURS, gistar_map
 from hotspots.maps._map_places import places_map
 from hotspots.maps._map_quality import QUALITY_COLOUR, quality_map
+from hotspots.maps._map_rates import rates_map
 from hotspots.maps._map_rings import rings_map
 from hotspots.maps._offline import save, to_html
 
 __all__ = [
+    "CLUSTER_COLOURS",
     "DEFAULT_TILES",
     "GI_COLOURS",
     "LAYER_KINDS",
@@ -41,12 +47,14 @@ __all__ = [
     "base_map",
     "cells_map",
     "change_map",
+    "clusters_map",
     "crimes_map",
     "gistar_map",
     "layer_kind",
     "layered_map",
     "places_map",
     "quality_map",
+    "rates_map",
     "rings_map",
     "save",
     "to_html",

@@ -1,4 +1,4 @@
-"""One map from several outputs: Gi* cells, densities, counts, places and crimes."""
+"""One map from several outputs: cells, areas with rates, places and crimes."""
 
 from __future__ import annotations
 
@@ -13,21 +13,27 @@ import xyzservices
 from hotspots.exceptions import SchemaError
 from hotspots.maps._base import DEFAULT_TILES
 from hotspots.maps._map_cells import cells_map
+from hotspots.maps._map_clusters import clusters_map
 from hotspots.maps._map_crimes import crimes_map
 from hotspots.maps._map_gistar import gistar_map
 from hotspots.maps._map_places import places_map
 from hotspots.maps._map_quality import quality_map
+from hotspots.maps._map_rates import rates_map
 
 __all__ = ["LAYER_KINDS", "layer_kind", "layered_map"]
 
 logger = logging.getLogger(__name__)
 
-LayerKind = Literal["gistar", "density", "counts", "places", "quality", "crimes"]
+LayerKind = Literal[
+    "gistar", "clusters", "density", "counts", "rates", "places", "quality", "crimes"
+]
 #: The kinds of layer :func:`layered_map` draws, bottom to top.
 LAYER_KINDS: tuple[str, ...] = (
+    "rates",
     "counts",
     "density",
     "gistar",
+    "clusters",
     "places",
     "quality",
     "crimes",
@@ -41,16 +47,20 @@ def layer_kind(frame: gpd.GeoDataFrame) -> LayerKind:
     ----------
     frame : GeoDataFrame
         An output of the package: cells from :func:`hotspots.find_hotspots` or
-        :func:`hotspots.gistar` (``gi_bin``), cells from :func:`hotspots.kde`
-        (``kde``) or :func:`hotspots.count_points` (``n``), places from
-        :func:`hotspots.select_places` (``place_id``), or crime points from
-        :func:`hotspots.read_policeuk`.
+        :func:`hotspots.gistar` (``gi_bin``), cells from
+        :func:`hotspots.local_moran` (``cluster`` and ``quadrant``), areas from
+        :func:`hotspots.find.rates` (``rate`` and ``rate_note``), cells from
+        :func:`hotspots.kde` (``kde``) or :func:`hotspots.count_points` (``n``),
+        places from :func:`hotspots.select_places` (``place_id``), or crime
+        points from :func:`hotspots.read_policeuk`.
 
     Returns
     -------
-    {"gistar", "density", "counts", "places", "quality", "crimes"}
-        Cells with Gi* classes are "gistar" even when they also hold ``kde`` and
-        ``n``; ask for those layers by name.
+    str
+        One of :data:`LAYER_KINDS`: "gistar", "clusters", "density", "counts",
+        "rates", "places", "quality" or "crimes". Cells with Gi* classes are
+        "gistar" even when they also hold ``kde`` and ``n`` (and areas with
+        rates tested by Gi* are "gistar"); ask for those layers by name.
 
     Raises
     ------
@@ -71,6 +81,10 @@ def layer_kind(frame: gpd.GeoDataFrame) -> LayerKind:
     columns = set(frame.columns)
     if {"gi_bin", "hotspot_class"} & columns:
         return "gistar"
+    if {"cluster", "quadrant"} <= columns:
+        return "clusters"
+    if {"rate", "rate_note"} <= columns:
+        return "rates"
     if {"place_id", "rank"} <= columns:
         return "places"
     if {"flag", "n"} <= columns:
@@ -83,8 +97,9 @@ def layer_kind(frame: gpd.GeoDataFrame) -> LayerKind:
         return "counts"
     raise SchemaError(
         "cannot tell what these polygons are: they have none of the columns gi_bin, "
-        f"place_id, kde or n (found {sorted(columns - {frame.geometry.name})}). Map "
-        "an output of hotspots find, select or ingest, or say the kind explicitly."
+        "cluster, rate, place_id, kde or n (found "
+        f"{sorted(columns - {frame.geometry.name})}). Map an output of hotspots "
+        "find, rates, select or ingest, or say the kind explicitly."
     )
 
 
@@ -102,13 +117,15 @@ def layered_map(
     ----------
     layers : sequence of (kind, GeoDataFrame)
         Each frame with its kind: "gistar" (:func:`~hotspots.maps.gistar_map`),
-        "density" (:func:`~hotspots.maps.cells_map` of ``kde``), "counts"
+        "clusters" (:func:`~hotspots.maps.clusters_map`), "rates"
+        (:func:`~hotspots.maps.rates_map`), "density"
+        (:func:`~hotspots.maps.cells_map` of ``kde``), "counts"
         (:func:`~hotspots.maps.cells_map` of ``n``), "places"
         (:func:`~hotspots.maps.places_map`), "quality" (flagged map points,
         :func:`~hotspots.maps.quality_map`), "crimes"
         (:func:`~hotspots.maps.crimes_map`) or "auto" (:func:`layer_kind`). Layers
-        are drawn in the order of :data:`LAYER_KINDS` (cells under places under
-        crimes), whatever order they are given in.
+        are drawn in the order of :data:`LAYER_KINDS` (areas under cells under
+        places under crimes), whatever order they are given in.
     tiles : str, xyzservices.TileProvider or None, default "OpenStreetMap.Mapnik"
         Base map, shown when the reader has a network (a map saved offline keeps
         it and works without it); None for none.
@@ -181,6 +198,8 @@ def _counts(frame, **kwargs):
 
 _DRAW: dict[str, Callable[..., folium.Map]] = {
     "gistar": _gistar,
+    "clusters": clusters_map,
+    "rates": rates_map,
     "density": _density,
     "counts": _counts,
     "places": places_map,

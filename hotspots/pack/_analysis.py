@@ -25,6 +25,12 @@ from hotspots.io._boundary import read_boundary
 from hotspots.io._definitions import select_crimes
 from hotspots.maps._title import is_synthetic
 from hotspots.pack._economics import costing, costs_frame
+from hotspots.pack._implementation import (
+    PackPatrols,
+    evaluation_dosage,
+    patrol_frames,
+    run_patrols,
+)
 from hotspots.pack._recipe import PackRecipe
 from hotspots.pack._trial import PackTrial, run_trial, trial_frames
 from hotspots.quality import QualityReport, check_data
@@ -65,6 +71,8 @@ class PackAnalysis:
         Data-quality checks of the crimes (None when ``artefacts`` is "off").
     trial : PackTrial or None
         The planned and the run randomised trial (None without trial fields).
+    patrols : PackPatrols or None
+        Patrol tracked from location pings (None without ``patrol_pings``).
     """
 
     crimes: gpd.GeoDataFrame
@@ -79,6 +87,7 @@ class PackAnalysis:
     n_selection: int
     quality: QualityReport | None = None
     trial: PackTrial | None = None
+    patrols: PackPatrols | None = None
 
 
 def _load_crimes(path: Path, definition: str) -> gpd.GeoDataFrame:
@@ -188,6 +197,7 @@ def run_analysis(recipe: PackRecipe, inputs: dict[str, Path]) -> PackAnalysis:
             f"id_column= (its columns: {list(places.columns)})."
         )
     report = check_data(crimes) if recipe.artefacts != "off" else None
+    patrols = run_patrols(recipe, inputs, places)
     with warnings.catch_warnings():
         # flagged points are named on the page (caveats, data-quality section)
         warnings.filterwarnings("ignore", _FLAGGED, HotspotsWarning)
@@ -203,6 +213,7 @@ def run_analysis(recipe: PackRecipe, inputs: dict[str, Path]) -> PackAnalysis:
             progress=False,
             artefacts=recipe.artefacts,  # type: ignore[arg-type]
             quality=report,
+            dosage=evaluation_dosage(patrols, crimes["month"]),
         )
     selection = evaluation.settings["selection_months"]
     months = crimes["month"].dt.strftime("%Y-%m")
@@ -241,6 +252,7 @@ def run_analysis(recipe: PackRecipe, inputs: dict[str, Path]) -> PackAnalysis:
         n_selection=len(in_selection),
         quality=report,
         trial=run_trial(recipe, inputs, evaluation, places[recipe.id_column].tolist()),
+        patrols=patrols,
     )
 
 
@@ -278,4 +290,6 @@ def write_data(folder: Path, analysis: PackAnalysis, recipe: PackRecipe) -> None
         _write_csv(costs_frame(analysis.costs, recipe), folder / "costs.csv")
         _write_csv(analysis.costs["unit_costs"], folder / "unit_costs.csv")
     for name, frame in trial_frames(analysis.trial).items():
+        _write_csv(frame, folder / name)
+    for name, frame in patrol_frames(analysis.patrols, evaluation).items():
         _write_csv(frame, folder / name)

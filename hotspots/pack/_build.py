@@ -243,8 +243,8 @@ def build_pack(
     worked: a level-4 comparison design estimates 23% fewer crimes ...
     """
     from hotspots.pack._analysis import run_analysis, write_data
+    from hotspots.pack._implementation import methods_with_patrols
     from hotspots.pack._page import render_page
-    from hotspots.pack._trial import methods_with_trial
 
     if recipe is None:
         recipe = PackRecipe(**fields)
@@ -277,7 +277,7 @@ def build_pack(
         analysis = run_analysis(recipe, inputs)
         write_data(building / "data", analysis, recipe)
         (building / "methods.md").write_text(
-            methods_with_trial(recipe, analysis), encoding="utf-8"
+            methods_with_patrols(recipe, analysis), encoding="utf-8"
         )
         page, glance = render_page(
             analysis, recipe, records, interactive_map=interactive_map

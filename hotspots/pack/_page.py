@@ -15,6 +15,7 @@ from hotspots.pack import _charts as charts
 from hotspots.pack._analysis import PackAnalysis
 from hotspots.pack._economics import economic_texts
 from hotspots.pack._format import num, pct, reader_estimates, table
+from hotspots.pack._implementation_page import patrols_context
 from hotspots.pack._map_embed import interactive_map_html
 from hotspots.pack._recipe import BOUNDARY_ATTRIBUTION, PackRecipe
 from hotspots.pack._trial_page import trial_context
@@ -327,6 +328,7 @@ def render_page(
         "costs_table": costs_table,
         "caveats": caveats,
         "trial": trial_context(analysis.trial, recipe, records),
+        "patrols": patrols_context(analysis, recipe, records),
         "provenance": (
             f"Crimes from {names['crimes']}; treated places from "
             f"{names['places']}. "

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from hotspots.design import Plan
+from hotspots.design._schedule_calendar import check_shifts
+from hotspots.tracking import PatrolPlan
 
 __all__ = ["BOUNDARY_ATTRIBUTION", "PackRecipe"]
 
@@ -22,6 +24,16 @@ BOUNDARY_ATTRIBUTION = (
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 #: Input files of a randomised trial, in the order the manifest lists them.
 _TRIAL_FILES = ("trial_schedule", "trial_counts", "trial_dosage")
+#: Fields of a ping export's column map (``patrol_columns``).
+_PING_FIELDS = (
+    "unit",
+    "time",
+    "longitude",
+    "latitude",
+    "easting",
+    "northing",
+    "officers",
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,29 @@ class PackRecipe:
     trial_dosage : str, optional
         The trial's patrol received (``place_id``, ``date``, optional ``shift``,
         ``minutes``): adds the per-protocol contrast and compliance.
+    patrol_pings : str, optional
+        A radio or body-worn-camera location export (CSV, optionally gzip; see
+        :func:`hotspots.tracking.read_pings`): the pack measures the patrol at
+        its places (:func:`hotspots.tracking.dosage`), checks it against
+        ``patrol_plan`` and shows it under Implementation; when a whole tracked
+        month is among the evaluated months it adds the dose-response.
+    patrol_columns : dict, optional
+        Column map of the export (our field -> its column: ``unit``, ``time``,
+        ``longitude``/``latitude`` or ``easting``/``northing``, ``officers``).
+        None = the fields' own names.
+    patrol_plan : dict, optional
+        Fields of a :class:`hotspots.tracking.PatrolPlan` (e.g.
+        ``{"visits_per_day": 1, "min_visit_minutes": 15, "window": ["18:00",
+        "02:00"], "target_hours": 3}``). None = the default plan: one visit of
+        at least 15 minutes starting 18:00-02:00 every day.
+    patrol_by : {"day", "shift"}, default "day"
+        Count the patrol per local day, or per shift of ``patrol_shifts``.
+    patrol_shifts : dict, optional
+        Shift name -> ``["HH:MM", "HH:MM"]`` (local), with ``patrol_by="shift"``.
+    patrol_buffer, patrol_max_gap : float, default 10 and 300
+        Metres added round each place for GPS error; longest interval between
+        a unit's pings credited as presence, seconds (``dosage``'s ``buffer``
+        and ``max_gap``).
     """
 
     crimes: str
@@ -149,6 +184,13 @@ class PackRecipe:
     trial_schedule: str | None = None
     trial_counts: str | None = None
     trial_dosage: str | None = None
+    patrol_pings: str | None = None
+    patrol_columns: dict[str, str] | None = field(default=None)
+    patrol_plan: dict[str, Any] | None = field(default=None)
+    patrol_by: str = "day"
+    patrol_shifts: dict[str, Any] | None = field(default=None)
+    patrol_buffer: float = 10.0
+    patrol_max_gap: float = 300.0
 
     def __post_init__(self) -> None:
         for name in ("crimes", "places", "title", "area", "treatment_start"):
@@ -204,6 +246,7 @@ class PackRecipe:
                     f"cost_mix shares must sum to 1; they sum to {total:g}"
                 )
         self._check_trial()
+        self._check_patrols()
 
     def _check_trial(self) -> None:
         if isinstance(self.trial_sims, bool) or not isinstance(self.trial_sims, int):
@@ -241,14 +284,64 @@ class PackRecipe:
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ValueError(f"{name} must be a path; got {value!r}")
 
+    def _check_patrols(self) -> None:
+        given = [n for n in _PATROL_FIELDS[1:] if getattr(self, n) != _DEFAULTS[n]]
+        if self.patrol_pings is None:
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)} given without patrol_pings: give the location "
+                    "export (CSV) the patrol is measured from, or drop them."
+                )
+            return
+        if not isinstance(self.patrol_pings, str) or not self.patrol_pings.strip():
+            raise ValueError(f"patrol_pings must be a path; got {self.patrol_pings!r}")
+        columns = self.patrol_columns
+        if columns is not None and (
+            not isinstance(columns, dict)
+            or set(columns) - set(_PING_FIELDS)
+            or not all(isinstance(v, str) and v for v in columns.values())
+        ):
+            raise ValueError(
+                f"patrol_columns must map fields {list(_PING_FIELDS)} to the "
+                f"export's column names; got {columns!r}."
+            )
+        plan = self.patrol_plan
+        if plan is not None:
+            known = sorted(f.name for f in fields(PatrolPlan))
+            if not isinstance(plan, dict) or set(plan) - set(known):
+                raise ValueError(
+                    f"patrol_plan must be a dict of PatrolPlan fields {known}; got "
+                    f"{plan!r}."
+                )
+            PatrolPlan(**plan)  # the plan's own checks and messages
+        if self.patrol_by not in ("day", "shift"):
+            raise ValueError(
+                f"patrol_by must be 'day' or 'shift'; got {self.patrol_by!r}"
+            )
+        if (self.patrol_by == "shift") != (self.patrol_shifts is not None):
+            raise ValueError(
+                "patrol_by='shift' needs patrol_shifts (e.g. {'late': ['18:00', "
+                "'02:00']}), and patrol_shifts needs patrol_by='shift'."
+            )
+        check_shifts(self.patrol_shifts)
+        for name, text in (("patrol_buffer", ">= 0 m"), ("patrol_max_gap", "> 0 s")):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not (value > 0 or (value == 0 and name == "patrol_buffer"))
+            ):
+                raise ValueError(f"{name} must be a number {text}; got {value!r}")
+
     def to_dict(self) -> dict[str, Any]:
         """Return the recipe as plain JSON-ready values.
 
-        Trial fields left at their defaults are omitted, so the manifest of a
-        pack without a trial is as it was before they existed.
+        Trial and patrol fields left at their defaults are omitted, so the
+        manifest of a pack without them is as it was before they existed.
         """
         values = asdict(self)
-        for name in _TRIAL_FIELDS:
+        for name in (*_TRIAL_FIELDS, *_PATROL_FIELDS):
             if values[name] == _DEFAULTS[name]:
                 del values[name]
         return values
@@ -274,6 +367,8 @@ class PackRecipe:
         for name in _TRIAL_FILES:
             if getattr(self, name) is not None:
                 paths[name] = Path(getattr(self, name))
+        if self.patrol_pings is not None:
+            paths["patrol_pings"] = Path(self.patrol_pings)
         if self.trial_schedule is not None:  # the rules and seed of the schedule
             paths["trial_schedule_rules"] = Path(self.trial_schedule).with_suffix(
                 ".json"
@@ -287,6 +382,15 @@ class PackRecipe:
         return str(getattr(self, role))
 
 
-#: Trial fields, omitted from :meth:`PackRecipe.to_dict` at their defaults.
+#: Trial and patrol fields, omitted from :meth:`PackRecipe.to_dict` at defaults.
 _TRIAL_FIELDS = ("trial_plan", "trial_sims", *_TRIAL_FILES)
+_PATROL_FIELDS = (
+    "patrol_pings",
+    "patrol_columns",
+    "patrol_plan",
+    "patrol_by",
+    "patrol_shifts",
+    "patrol_buffer",
+    "patrol_max_gap",
+)
 _DEFAULTS = {f.name: f.default for f in fields(PackRecipe)}

@@ -6,7 +6,9 @@ what was planted: hotspots, patrol places and their treatment effect, bad rows a
 counts. :func:`load_truth` reads it back. ``plants=`` adds data-quality artefacts
 with a known truth (:data:`PLANTS`), for testing data-quality checks.
 :func:`simulate_trial_crimes` writes crimes with exact times for a randomised
-patrol trial run to a schedule, with its planted effect.
+patrol trial run to a schedule, with its planted effect. :func:`simulate_pings`
+writes patrol units' location pings (radio or body-worn camera) with planted visits
+to hot spots, and :func:`write_pings_csv` streams a force-sized ping export.
 """
 
 from hotspots.synthetic._archive import SyntheticArchive, load_truth, make_archive
@@ -15,16 +17,21 @@ from hotspots.synthetic._patrols import (
     patrol_dosage,
     patrol_places,
 )
+from hotspots.synthetic._pings import SyntheticPings, simulate_pings
+from hotspots.synthetic._pings_stream import write_pings_csv
 from hotspots.synthetic._plants import PLANTS
 from hotspots.synthetic._trial import simulate_trial_crimes
 
 __all__ = [
     "PLANTS",
     "SyntheticArchive",
+    "SyntheticPings",
     "load_truth",
     "make_archive",
     "patrol_counterfactual",
     "patrol_dosage",
     "patrol_places",
+    "simulate_pings",
     "simulate_trial_crimes",
+    "write_pings_csv",
 ]

@@ -146,6 +146,26 @@ def test_per_protocol_uses_the_patrol_received(crossover):
     assert "not randomised" in result.per_protocol.caveats[0]
 
 
+def test_per_protocol_by_shift_speaks_of_place_shifts():
+    schedule = crossover_schedule(
+        IDS,
+        start="2025-01-06",
+        end="2025-03-02",
+        share=0.5,
+        shifts={"early": ("07:00", "15:00"), "late": ("18:00", "02:00")},
+        seed=2,
+    )
+    codes = schedule.assignment()
+    counts = _counts(schedule, 0.6, 0.5, seed=3)
+    minutes = np.where(codes == 1, 20.0, 0.0)
+    dosage = counts[["place_id", "date", "shift"]].assign(minutes=minutes.ravel())
+    result = analyse_experiment(
+        counts, schedule, dosage=dosage, negbin=False, permutations=0
+    )
+    assert result.per_protocol.interpretation.endswith("place-shifts")
+    assert result.itt.interpretation.endswith("place-shifts")
+
+
 def test_a_parallel_trial_in_matched_pairs():
     places = pd.DataFrame({"place_id": IDS, "n": np.arange(20, 0, -1)})
     schedule = parallel_schedule(
