@@ -122,6 +122,53 @@ def _bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     return out
 
 
+def cells_to_test(
+    data: gpd.GeoDataFrame,
+    value: str | None,
+    *,
+    grid: gpd.GeoDataFrame | None,
+    cell_size: float | None,
+    shape: Shape,
+    boundary,
+    weights: str | None,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Return the cells and the column to test: points counted, or polygons as given.
+
+    Points go through :func:`hotspots.count_points` (default column ``"n"``, or
+    ``"weighted_n"`` with ``weights``); polygons must name ``value``. Shared by
+    :func:`gistar` and :func:`hotspots.local_moran`.
+
+    Raises
+    ------
+    ValueError
+        If polygons are given without ``value``, or the column is missing.
+    """
+    is_point = shapely.get_type_id(data.geometry.values) == 0
+    if len(data) and is_point.all():
+        cells = count_points(
+            data,
+            grid=grid,
+            cell_size=cell_size,
+            shape=shape,
+            boundary=boundary,
+            weights=weights,
+        )
+        value = value or ("weighted_n" if weights else "n")
+    else:
+        if value is None:
+            raise ValueError(
+                "data are polygons: name the column to test with value=, e.g. "
+                "value='n' or value='kde'."
+            )
+        cells = data.copy()
+        cells.attrs = dict(data.attrs)
+    if value not in cells.columns:
+        raise ValueError(
+            f"value column {value!r} not found; columns: {list(cells.columns)}"
+        )
+    return cells, value
+
+
 def gistar(
     data: gpd.GeoDataFrame,
     *,
@@ -234,29 +281,15 @@ def gistar(
     >>> cells.loc[cells["gi_z"].idxmax(), "hotspot_class"]
     'hot spot, 99% confidence'
     """
-    is_point = shapely.get_type_id(data.geometry.values) == 0
-    if len(data) and is_point.all():
-        cells = count_points(
-            data,
-            grid=grid,
-            cell_size=cell_size,
-            shape=shape,
-            boundary=boundary,
-            weights=weights,
-        )
-        value = value or ("weighted_n" if weights else "n")
-    else:
-        if value is None:
-            raise ValueError(
-                "data are polygons: name the column to test with value=, e.g. "
-                "value='n' or value='kde'."
-            )
-        cells = data.copy()
-        cells.attrs = dict(data.attrs)
-    if value not in cells.columns:
-        raise ValueError(
-            f"value column {value!r} not found; columns: {list(cells.columns)}"
-        )
+    cells, value = cells_to_test(
+        data,
+        value,
+        grid=grid,
+        cell_size=cell_size,
+        shape=shape,
+        boundary=boundary,
+        weights=weights,
+    )
     if permutations < 0 or int(permutations) != permutations:
         raise ValueError(
             f"permutations must be a whole number >= 0; got {permutations!r}"

@@ -18,7 +18,8 @@ import shapely
 
 from hotspots._validate import as_rng, check_projected
 from hotspots.exceptions import HotspotsWarning
-from hotspots.find._grid import Shape, count_points
+from hotspots.find._gistar import cells_to_test as gistar_cells
+from hotspots.find._grid import Shape
 from hotspots.find._weights import (
     Neighbours,
     _band_reaching_every_cell,
@@ -52,10 +53,7 @@ def cells_to_test(
     boundary,
     weights: str | None,
 ) -> tuple[gpd.GeoDataFrame, str]:
-    """Return the cells and the column to test: points counted, or polygons as given.
-
-    Points go through :func:`hotspots.count_points` (default column ``"n"``, or
-    ``"weighted_n"`` with ``weights``); polygons must name ``value``.
+    """As gistar's ``cells_to_test``, and polygons must be in metres too.
 
     Raises
     ------
@@ -65,30 +63,17 @@ def cells_to_test(
         If polygons are given without ``value``, or the column is missing.
     """
     is_point = shapely.get_type_id(data.geometry.values) == 0
-    if len(data) and is_point.all():
-        cells = count_points(
-            data,
-            grid=grid,
-            cell_size=cell_size,
-            shape=shape,
-            boundary=boundary,
-            weights=weights,
-        )
-        value = value or ("weighted_n" if weights else "n")
-    else:
+    if not (len(data) and is_point.all()):
         check_projected(data, "data")
-        if value is None:
-            raise ValueError(
-                "data are polygons: name the column to test with value=, e.g. "
-                "value='n' or value='kde'."
-            )
-        cells = data.copy()
-        cells.attrs = dict(data.attrs)
-    if value not in cells.columns:
-        raise ValueError(
-            f"value column {value!r} not found; columns: {list(cells.columns)}"
-        )
-    return cells, value
+    return gistar_cells(
+        data,
+        value,
+        grid=grid,
+        cell_size=cell_size,
+        shape=shape,
+        boundary=boundary,
+        weights=weights,
+    )
 
 
 def lisa_weights(cells: gpd.GeoDataFrame, neighbours: Neighbours) -> sp.csr_matrix:
