@@ -93,7 +93,7 @@ def accidental_list_items(markdown: str) -> list[str]:
 
 
 def test_every_notebook_is_checked():
-    numbers = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
+    numbers = ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
     assert [path.stem[:2] for path in PATHS] == numbers
 
 

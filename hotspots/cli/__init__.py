@@ -4,18 +4,22 @@
 ``power|dosage|forces``, ``map``, ``pack`` and ``demo``: one module per verb; each
 parses arguments and calls the same library verbs as the notebooks. No statistics
 live here.
+
+Building the commands (``hotspots --help``) imports no geospatial or statistics
+library: each verb imports what it uses when it runs.
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import click
 
+from hotspots._lazy import attach
 from hotspots._log import set_log_level
 from hotspots._version import __version__
 from hotspots.cli._demo import demo, demo_data
-from hotspots.cli._demo_run import run_demo
 from hotspots.cli._dosage import dosage_command
 from hotspots.cli._evaluate import evaluate
 from hotspots.cli._fetch import fetch
@@ -30,6 +34,12 @@ from hotspots.cli._quality import quality
 from hotspots.cli._rates import rates_command
 from hotspots.cli._schedule import schedule
 from hotspots.cli._select import select
+
+if TYPE_CHECKING:
+    from hotspots.cli._demo_run import run_demo
+
+# run_demo reads the bundled data: imported when first asked for (hotspots._lazy).
+__getattr__, __dir__ = attach(__name__, {"hotspots.cli._demo_run": "run_demo"})
 
 __all__ = ["main", "run_demo"]
 

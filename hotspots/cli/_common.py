@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from hotspots.io import select_crimes
-
 __all__ = [
     "artefact_lines",
     "boundary_option",
@@ -32,6 +30,7 @@ def load_crimes(path: Path, start, end, definition: str):
     """Read a GeoParquet of crimes and keep the months and definition asked for."""
     import geopandas as gpd
 
+    from hotspots.io import select_crimes
     from hotspots.io._assemble import normalise_months
 
     start, end = normalise_months(start, end)

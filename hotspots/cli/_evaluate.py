@@ -7,10 +7,8 @@ from pathlib import Path
 import click
 
 import hotspots
-from hotspots._safe import spreadsheet_safe
 from hotspots.cli._common import fail, load_crimes, shown
 from hotspots.exceptions import HotspotsError
-from hotspots.io import read_boundary
 
 
 @click.command("evaluate")
@@ -88,6 +86,8 @@ def evaluate(
     import matplotlib.pyplot as plt
 
     from hotspots._atomic import atomic_path
+    from hotspots._safe import spreadsheet_safe
+    from hotspots.io import read_boundary
 
     try:
         points = load_crimes(crimes, None, None, definition)

@@ -9,7 +9,6 @@ import click
 from hotspots.cli._common import boundary_option, fail, load_crimes, shown
 from hotspots.cli._find_methods import METHODS, run_method, summary_lines
 from hotspots.exceptions import HotspotsError
-from hotspots.io import read_boundary
 
 
 @click.command()
@@ -90,6 +89,7 @@ def find(crimes, out, method, definition, start, end, boundary, **options):
     import pandas as pd
 
     from hotspots._atomic import atomic_path
+    from hotspots.io import read_boundary
 
     options["fdr"] = not options.pop("no_fdr")
     table = out.with_name(f"{out.stem}_incremental.csv")

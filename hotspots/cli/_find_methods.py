@@ -10,14 +10,15 @@ cells an analyst would visit are named by their busiest police.uk locations, as
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
-import geopandas as gpd
-import numpy as np
 
 import hotspots
 from hotspots.cli._common import artefact_lines
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["METHODS", "run_method", "summary_lines"]
 
@@ -45,6 +46,8 @@ def run_method(method: str, points: gpd.GeoDataFrame, boundary, **options):
     click.UsageError
         If an option is given that ``method`` does not take.
     """
+    import numpy as np
+
     from hotspots.quality import check_data, describe_places
 
     optional = ("shape", "bandwidth", "kernel", "neighbours", "distances")

@@ -1,4 +1,8 @@
-"""``hotspots ingest``: read police.uk data or a force extract, with a quarantine."""
+"""``hotspots ingest``: read police.uk data or a force extract, with a quarantine.
+
+``hotspots ingest --national ARCHIVE --out DATASET`` ingests a whole police.uk bulk
+archive into a partitioned dataset instead (:mod:`hotspots.cli._ingest_national`).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,23 @@ import click
 import hotspots
 from hotspots.cli._common import boundary_option, fail, shown
 from hotspots.exceptions import HotspotsError
-from hotspots.io import read_boundary
 
 
 @click.command()
-@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.argument("source", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--national",
+    type=click.Path(exists=True, path_type=Path),
+    metavar="ARCHIVE",
+    help="Ingest a whole police.uk bulk archive (folder or ZIP, every force and "
+    "month) into the partitioned dataset --out, incrementally, instead of SOURCE.",
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/processed"),
-    show_default=True,
-    help="Folder for <name>.parquet (kept rows) and <name>_quarantine.csv.",
+    help="Folder for <name>.parquet (kept rows) and <name>_quarantine.csv "
+    "[default: data/processed]; with --national, the dataset folder "
+    "[default: data/national].",
 )
 @click.option("--name", default="crimes", show_default=True, help="Output file stem.")
 @click.option("--force", "forces", multiple=True, help="Force to keep (repeatable).")
@@ -39,14 +49,54 @@ from hotspots.io import read_boundary
 @click.option(
     "--force-name", help="Force name for a force extract without a force column."
 )
+@click.option(
+    "--batch-rows",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="With --national: rows checked and written at a time (sets peak memory).",
+)
+@click.option("--progress/--no-progress", default=True, help="Progress bar.")
 def ingest(
-    source, out, name, forces, start, end, crime_types, boundary, column_map, force_name
+    source,
+    national,
+    out,
+    name,
+    forces,
+    start,
+    end,
+    crime_types,
+    boundary,
+    column_map,
+    force_name,
+    batch_rows,
+    progress,
 ):
     """Read police.uk data (CSV, archive folder or ZIP) or a force extract.
 
     Writes kept rows as GeoParquet (EPSG:27700) and the quarantine as CSV, and
-    prints a summary by reason and force.
+    prints a summary by reason and force. With --national ARCHIVE, writes every
+    force and month to a dataset by force and year, reading only new files.
     """
+    from hotspots.io import read_boundary
+
+    if national is not None:
+        from hotspots.cli._ingest_national import run_national
+
+        if source is not None or boundary or column_map:
+            fail(ValueError("--national takes no SOURCE, --boundary or --column-map."))
+        filters = {"forces": forces or None, "start": start, "end": end}
+        run_national(
+            national,
+            out or Path("data/national"),
+            {**filters, "crime_types": crime_types},
+            batch_rows=batch_rows,
+            progress=progress,
+        )
+        return
+    if source is None:
+        fail(ValueError("give SOURCE, or --national ARCHIVE for a bulk archive."))
+    out = out or Path("data/processed")
     try:
         area = read_boundary(boundary) if boundary else None
         if column_map:

@@ -8,7 +8,6 @@ import click
 
 from hotspots.cli._common import boundary_option, fail, read_layer, shown
 from hotspots.exceptions import HotspotsError
-from hotspots.io import read_boundary
 
 _LAYER_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -111,6 +110,7 @@ def map_command(
     escaped.
     """
     from hotspots import maps
+    from hotspots.io import read_boundary
 
     named = [
         ("auto", inputs),

@@ -7,10 +7,8 @@ from pathlib import Path
 import click
 
 import hotspots
-from hotspots._safe import spreadsheet_safe
 from hotspots.cli._common import artefact_lines, boundary_option, fail, load_crimes
 from hotspots.exceptions import HotspotsError
-from hotspots.io import read_boundary
 
 
 @click.command("select")
@@ -86,16 +84,21 @@ def select(
     import geopandas as gpd
 
     from hotspots._atomic import atomic_path
+    from hotspots._safe import spreadsheet_safe
+    from hotspots.io import read_boundary
+    from hotspots.target._greedy import place_grid
 
     try:
         points = load_crimes(crimes, start, end, definition)
         area = read_boundary(boundary) if boundary else None
         blocked = gpd.read_file(exclude) if exclude else None
+        # One grid for the places and the concentration summary (built once).
+        grid = place_grid(points, cell_size=cell_size, boundary=area)
         places = hotspots.select_places(
             points,
             n_places=n_places,
             score=score,
-            cell_size=cell_size,
+            grid=grid,
             boundary=area,
             min_separation=min_separation,
             max_area_share=max_area_share,
@@ -103,9 +106,7 @@ def select(
             weights=weights,
             bandwidth=bandwidth,
         )
-        summary = hotspots.concentration(
-            points, cell_size=places.attrs["hotspots"]["cell_size"], boundary=area
-        )
+        summary = hotspots.concentration(points, grid=grid, boundary=area)
         centres = gpd.points_from_xy(places["x"], places["y"], crs=places.crs)
         lonlat = gpd.GeoSeries(centres).to_crs(4326)
         table = places.drop(columns="geometry").assign(

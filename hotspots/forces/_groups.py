@@ -152,7 +152,7 @@ SERIOUS_VIOLENCE_GROUPS: dict[str, CrimeGroup] = {
             description="Homicide + violence with injury + robbery + possession of "
             "weapons. A proxy: knife- and gun-enabled offences are not separable "
             "here, and violence with injury is dominated by assault with injury.",
-            source=_STRATEGY + "; hotspots.io.DEFINITIONS['serious_violence']",
+            source=_STRATEGY + "; hotspots.DEFINITIONS['serious_violence']",
         ),
         CrimeGroup(
             name="violence and sexual offences",

@@ -36,13 +36,14 @@ class Source:
 
     ``name`` is shown in messages and the ``source`` column; ``month`` and ``slug``
     come from the file name (None for a lone CSV named otherwise); ``load`` returns
-    the file's bytes.
+    the file's bytes; ``size`` is their number (uncompressed, for a ZIP member).
     """
 
     name: str
     month: str | None
     slug: str | None
     load: Callable[[], bytes]
+    size: int | None = None
 
 
 def _is_metadata(name: str) -> bool:
@@ -88,7 +89,7 @@ def open_sources(path: Path) -> Iterator[tuple[list[Source], list[SkippedFile]]]
         return
     match = STREET_RE.search(path.name)
     month, slug = match.groups() if match else (None, None)
-    yield [Source(path.name, month, slug, path.read_bytes)], []
+    yield [Source(path.name, month, slug, path.read_bytes, path.stat().st_size)], []
 
 
 def _none_found(where: str, found: list[str], skipped: list[SkippedFile]) -> str:
@@ -117,7 +118,11 @@ def _from_folder(path: Path) -> tuple[list[Source], list[SkippedFile]]:
             skipped.append(why._replace(source=f"{path.name}/{rel}"))
             continue
         month, slug = STREET_RE.search(rel).groups()  # type: ignore[union-attr]
-        sources.append(Source(f"{path.name}/{rel}", month, slug, file.read_bytes))
+        sources.append(
+            Source(
+                f"{path.name}/{rel}", month, slug, file.read_bytes, file.stat().st_size
+            )
+        )
     if not sources:
         listing = sorted(p.name for p in path.iterdir())
         raise InputFileError(
@@ -146,6 +151,7 @@ def _from_zip(
                 month,
                 slug,
                 lambda m=member: archive.read(m),  # type: ignore[misc]
+                archive.getinfo(member).file_size,
             )
         )
     if not sources:

@@ -127,9 +127,22 @@ def force_area(force: str) -> gpd.GeoDataFrame:
     )
 
 
+def _codes(forces: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes per row and the texts they stand for, as ``forces.astype(str)``.
+
+    A categorical (as the readers return) is read from its codes, without making
+    one Python string per row.
+    """
+    if isinstance(forces.dtype, pd.CategoricalDtype):
+        codes = forces.cat.codes.to_numpy()  # -1 (missing) takes the last: "nan"
+        return codes, [str(v) for v in forces.cat.categories] + ["nan"]
+    codes, values = pd.factorize(forces.astype(str), use_na_sentinel=False)
+    return codes, list(values)
+
+
 def _slugs(forces: pd.Series) -> pd.Series:
     """Slug per row (None where the force text names no police.uk force)."""
-    codes, values = pd.factorize(forces.astype(str), use_na_sentinel=False)
+    codes, values = _codes(forces)
     slugs = np.array([lookup_force(v) for v in values], dtype=object)
     return pd.Series(slugs[codes], index=forces.index, dtype=object)
 
@@ -232,22 +245,28 @@ def far_outside_by_force(
     columns = ["force", "slug", "has_outline", "far_outside_area", "furthest_km"]
     if len(crimes) == 0 or "force" not in crimes.columns:
         return pd.DataFrame(columns=columns)
-    metres = outside_force_area(crimes, km=km)
-    frame = pd.DataFrame(
-        {"force": crimes["force"].astype(str).to_numpy(), "m": metres.to_numpy()}
-    )
+    metres = outside_force_area(crimes, km=km).to_numpy()
+    codes, values = _codes(crimes["force"])
+    codes = np.where(codes < 0, len(values) - 1, codes)  # missing: "nan"
+    far = metres > km * _M_PER_KM
+    n_far = np.bincount(codes[far], minlength=len(values))
+    furthest = pd.Series(metres[far]).groupby(codes[far]).max()
+    texts: dict[str, list[int]] = {}  # one row per text, as groupby on the texts
+    for code in np.unique(codes):
+        texts.setdefault(str(values[code]), []).append(int(code))
     rows = []
     areas = _areas()
-    for force, group in frame.groupby("force", sort=True):
-        slug = lookup_force(str(force))
-        far = group["m"] > km * _M_PER_KM
+    for force in sorted(texts):
+        slug = lookup_force(force)
+        n = int(n_far[texts[force]].sum())
+        top = [furthest[c] for c in texts[force] if c in furthest.index]
         rows.append(
             (
                 force,
                 slug,
                 slug is not None and slug in areas.index,
-                int(far.sum()),
-                group.loc[far, "m"].max() / _M_PER_KM if far.any() else np.nan,
+                n,
+                max(top) / _M_PER_KM if n else np.nan,
             )
         )
     return pd.DataFrame(rows, columns=columns)

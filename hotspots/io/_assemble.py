@@ -18,7 +18,13 @@ from hotspots.io._quarantine import REASONS, Quarantine
 from hotspots.io._result import RESPELLED_COLUMNS, IngestResult, SkippedFile
 from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS
 
-__all__ = ["as_boundary", "assemble", "months_from_text", "normalise_months"]
+__all__ = [
+    "as_boundary",
+    "assemble",
+    "months_from_text",
+    "normalise_months",
+    "quarantine_frame",
+]
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -131,9 +137,53 @@ def assemble(
     geometry = gpd.points_from_xy(x[keep], y[keep], crs=BNG)
     crimes = gpd.GeoDataFrame(crimes[ordered], geometry=geometry, crs=BNG)
 
-    aside = ~keep
-    raw_source = table if raw_table is None else raw_table
-    raw = raw_source.filter(pa.array(aside)).to_pandas()
+    quarantine = quarantine_frame(
+        tables=tables,
+        table=table if raw_table is None else raw_table,
+        reasons=reasons,
+        source=source,
+        rows=rows,
+        month_text=month_text,
+        force=force,
+    )
+    sources = pd.DataFrame(
+        {
+            "source": [t.source for t in tables],
+            "encoding": [t.encoding for t in tables],
+            "rows_read": [t.table.num_rows + len(t.bad_rows) for t in tables],
+        }
+    )
+    if respelled is None:
+        respelled = pd.DataFrame(columns=list(RESPELLED_COLUMNS))
+    return IngestResult(
+        crimes=crimes,
+        quarantine=Quarantine(quarantine),
+        rows_read=int(sources["rows_read"].sum()),
+        sources=sources,
+        skipped_files=tuple(skipped),
+        far_outside=far_outside_by_force(crimes, km=FAR_OUTSIDE_KM),
+        far_outside_km=FAR_OUTSIDE_KM,
+        respelled=respelled.reset_index(drop=True),
+    )
+
+
+def quarantine_frame(
+    *,
+    tables,
+    table: pa.Table,
+    reasons: RowReasons,
+    source: pd.Categorical,
+    rows: np.ndarray,
+    month_text: np.ndarray,
+    force: np.ndarray,
+) -> pd.DataFrame:
+    """Rows set aside (per :class:`RowReasons`) and malformed rows, file order.
+
+    Columns: ``source``, ``row``, ``reason_code``, ``reason``, ``is_filter``,
+    ``month_text``, ``force_text``, ``raw_text`` and the raw columns of ``table``.
+    """
+    aside = ~reasons.ok
+    raw = table.filter(pa.array(aside)).to_pandas()
     quarantine = pd.DataFrame(
         {
             "source": np.asarray(source[aside], dtype=object),
@@ -169,23 +219,4 @@ def assemble(
     quarantine = quarantine.sort_values(
         ["source", "row"], kind="stable", ignore_index=True
     )
-
-    sources = pd.DataFrame(
-        {
-            "source": [t.source for t in tables],
-            "encoding": [t.encoding for t in tables],
-            "rows_read": [t.table.num_rows + len(t.bad_rows) for t in tables],
-        }
-    )
-    if respelled is None:
-        respelled = pd.DataFrame(columns=list(RESPELLED_COLUMNS))
-    return IngestResult(
-        crimes=crimes,
-        quarantine=Quarantine(quarantine),
-        rows_read=int(sources["rows_read"].sum()),
-        sources=sources,
-        skipped_files=tuple(skipped),
-        far_outside=far_outside_by_force(crimes, km=FAR_OUTSIDE_KM),
-        far_outside_km=FAR_OUTSIDE_KM,
-        respelled=respelled.reset_index(drop=True),
-    )
+    return quarantine

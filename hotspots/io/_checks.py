@@ -7,6 +7,8 @@ row ends up either kept or quarantined under exactly one reason.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -14,10 +16,12 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
+from hotspots.io._hashing import mix, text_hashes
 from hotspots.io._quarantine import FILTER_REASONS, REASONS
 from hotspots.io._schema import BNG, UK_BOUNDS, WGS84
 
 __all__ = [
+    "KeptIds",
     "RowReasons",
     "categorical",
     "check_coordinates",
@@ -228,23 +232,46 @@ def _check_placeholders(reasons: RowReasons, a, b, *, kind: str) -> None:
     )
 
 
-def check_duplicates(reasons: RowReasons, force, crime_id) -> None:
+@dataclass(frozen=True)
+class KeptIds:
+    """The rows left with a non-blank Crime ID after :func:`check_duplicates`."""
+
+    rows: np.ndarray  # row numbers in the batch
+    ids: pa.Array  # their trimmed IDs
+    force: np.ndarray  # their force, as codes into ``forces``
+    forces: list  # distinct force values
+    hashes: np.ndarray  # uint64 hash of (force, ID): :func:`text_hashes` mixed
+
+
+def check_duplicates(reasons: RowReasons, force, crime_id) -> KeptIds:
     """Set aside repeats of a non-blank Crime ID within a force (first one kept).
 
-    Works on dictionary codes of the two text columns (hashing each text once), so
-    the duplicate search itself runs on integers.
+    Hashes each (force, trimmed ID) to 64 bits (:func:`text_hashes`); only rows
+    sharing a hash with another are compared as text, so the result is exact and
+    the usual case, every ID once, costs one pass. Returns the rows still kept
+    with an ID, their IDs and hashes (for the check across batches).
     """
-    ids = pc.dictionary_encode(to_text(crime_id)).combine_chunks()
-    id_code = ids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    blank_code = ids.dictionary.index("").as_py()
-    candidate = reasons.ok & (id_code != blank_code)
-    n_candidates = int(candidate.sum())
-    n_distinct = len(ids.dictionary) - (blank_code is not None)
-    if n_candidates == 0 or n_distinct == n_candidates:
-        return  # every non-blank ID occurs once (the usual case): nothing repeats
-    forces = pc.dictionary_encode(pa.array(np.asarray(force, dtype=object)))
-    force_code = forces.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    key = force_code[candidate] * (len(ids.dictionary) + 1) + id_code[candidate]
-    dup = np.zeros(len(id_code), dtype=bool)
-    dup[candidate] = pd.Series(key).duplicated(keep="first").to_numpy()
-    reasons.mark(dup, "duplicate_crime_id")
+    ids = to_text(crime_id)
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    length = pc.binary_length(ids).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(reasons.ok & (length > 0))
+    ids = ids.take(pa.array(rows))
+    force_code, forces = pd.factorize(np.asarray(force, dtype=object)[rows])
+    with np.errstate(over="ignore"):
+        salt = mix(force_code.astype(np.uint64) + np.uint64(1))
+        hashes = text_hashes(ids) ^ salt
+    shared = pd.Series(hashes).duplicated(keep=False).to_numpy()
+    if shared.any():  # compare the texts of the rows that share a hash
+        text = pc.dictionary_encode(ids.filter(pa.array(shared)))
+        id_code = text.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        key = force_code[shared] * (len(text.dictionary) + 1) + id_code
+        repeat = np.zeros(len(rows), dtype=bool)
+        repeat[shared] = pd.Series(key).duplicated(keep="first").to_numpy()
+        dup = np.zeros(len(reasons.ok), dtype=bool)
+        dup[rows[repeat]] = True
+        reasons.mark(dup, "duplicate_crime_id")
+        keep = ~repeat
+        rows, ids = rows[keep], ids.filter(pa.array(keep))
+        force_code, hashes = force_code[keep], hashes[keep]
+    return KeptIds(rows, ids, force_code, list(forces), hashes)

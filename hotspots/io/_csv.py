@@ -23,11 +23,16 @@ from hotspots.exceptions import InputFileError, SchemaError
 from hotspots.io._decode import (
     CONTROL_RE,
     MAX_LINES_IN_VALUE,
-    NOT_CONTROL_BYTES,
     decode_bytes,
 )
 
-__all__ = ["RawTable", "parse_csv_bytes"]
+__all__ = [
+    "RawTable",
+    "missing_columns_message",
+    "parse_csv_bytes",
+    "parse_rows",
+    "read_header",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +70,7 @@ class RawTable:
     has_control: np.ndarray | None = None
 
 
-def _read_header(data: bytes, source: str) -> tuple[list[str], int]:
+def read_header(data: bytes, source: str) -> tuple[list[str], int]:
     """Parse the header line; return the names and the byte offset after it."""
     end = data.find(b"\n")
     end = len(data) if end < 0 else end + 1
@@ -93,6 +98,7 @@ def parse_csv_bytes(
     *,
     columns: tuple[str, ...],
     required: tuple[str, ...],
+    use_threads: bool = True,
 ) -> RawTable:
     """Parse CSV bytes into text columns ``columns`` (missing optional ones blank).
 
@@ -106,6 +112,9 @@ def parse_csv_bytes(
         Columns to return, in order. Other columns in the file are ignored.
     required : tuple of str
         Columns that must be in the header.
+    use_threads : bool, default True
+        Let pyarrow parse on several threads. False when the caller already parses
+        several files side by side (the result is the same).
 
     Raises
     ------
@@ -115,10 +124,21 @@ def parse_csv_bytes(
         If the bytes are not a readable CSV (see :func:`decode_bytes`).
     """
     data, encoding = decode_bytes(data, source)
-    return _parse_text(data, encoding, source, columns, required)
+    return _parse_text(data, encoding, source, columns, required, use_threads)
 
 
 _NON_SPACE = re.compile(rb"\S")
+_CONTROL_BYTE = re.compile(CONTROL_RE.encode("ascii"))
+
+
+def missing_columns_message(source: str, missing: list[str], header: list[str]) -> str:
+    """Return the error message for required columns missing from a header."""
+    return (
+        f"{source}, line 1: required column(s) {missing} not found. Columns "
+        f"present: {header}. Is this a police.uk street-level file "
+        "('YYYY-MM-<force>-street.csv')? For a force's own extract use "
+        "read_force_extract() with a column_map."
+    )
 
 
 def _parse_text(
@@ -127,23 +147,45 @@ def _parse_text(
     source: str,
     columns: tuple[str, ...],
     required: tuple[str, ...],
+    use_threads: bool = True,
 ) -> RawTable:
-    header, body_start = _read_header(data, source)
+    header, body_start = read_header(data, source)
     missing = [c for c in required if c not in header]
     if missing:
-        raise SchemaError(
-            f"{source}, line 1: required column(s) {missing} not found. Columns "
-            f"present: {header}. Is this a police.uk street-level file "
-            "('YYYY-MM-<force>-street.csv')? For a force's own extract use "
-            "read_force_extract() with a column_map."
-        )
-    names = [f"f{i}" for i in range(len(header))]
+        raise SchemaError(missing_columns_message(source, missing, header))
     if not _NON_SPACE.search(data, body_start):
         empty = pa.table({c: pa.array([], type=pa.string()) for c in columns})
         return RawTable(source, empty, np.array([], np.int64), [], header, encoding)
-    body = pa.py_buffer(data).slice(body_start)  # zero-copy view of the rows
-    table, bad_rows = _parse_body(body, names, source, quotes_span_lines=False)
-    if bad_rows and data.find(b'"', body_start) >= 0:
+    span = (body_start, len(data))
+    return parse_rows(
+        data, span, header, encoding, source, columns, use_threads=use_threads
+    )
+
+
+def parse_rows(
+    data: bytes,
+    span: tuple[int, int],
+    header: list[str],
+    encoding: str,
+    source: str,
+    columns: tuple[str, ...],
+    *,
+    use_threads: bool = True,
+) -> RawTable:
+    """Parse the data lines ``data[span[0]:span[1]]`` (whole lines, no header).
+
+    Record numbers in ``row`` and ``bad_rows`` count from 1 at ``span[0]``. A
+    file whose body holds no quote character parses line by line, so its body
+    can be parsed in pieces at line ends (:mod:`hotspots.io._csv_chunks`).
+    """
+    body_start, body_end = span
+    names = [f"f{i}" for i in range(len(header))]
+    # zero-copy view of the rows
+    body = pa.py_buffer(data).slice(body_start, body_end - body_start)
+    table, bad_rows = _parse_body(
+        body, names, source, quotes_span_lines=False, use_threads=use_threads
+    )
+    if bad_rows and data.find(b'"', body_start, body_end) >= 0:
         # A quoted value may hold a line break: re-read allowing that. A stray
         # quote, though, makes the parser run on to the next quote or the end of
         # the file; then neutralise lines with unbalanced quotes and quarantine them.
@@ -152,7 +194,7 @@ def _parse_text(
             table, bad_rows = table2, bad2
         else:
             table, bad_rows = _parse_with_unbalanced_quotes(
-                data[body_start:], names, source
+                data[body_start:body_end], names, source
             )
     n_total = table.num_rows + len(bad_rows)
     if bad_rows:
@@ -169,7 +211,7 @@ def _parse_text(
         for c in columns
     ]
     has_control = None
-    if len(data.translate(None, NOT_CONTROL_BYTES)):
+    if _CONTROL_BYTE.search(data, body_start, body_end):
         joined = pc.binary_join_element_wise(*table.columns, "\t")
         has_control = pc.match_substring_regex(joined, CONTROL_RE).to_numpy(
             zero_copy_only=False
@@ -241,10 +283,18 @@ def _parse_with_unbalanced_quotes(
 
 
 def _parse_body(
-    body: bytes | pa.Buffer, names: list[str], source: str, *, quotes_span_lines: bool
+    body: bytes | pa.Buffer,
+    names: list[str],
+    source: str,
+    *,
+    quotes_span_lines: bool,
+    use_threads: bool = True,
 ) -> tuple[pa.Table, list[tuple[int, str, int, int]]]:
-    """Parse CSV rows (no header) as text; return the table and the bad rows."""
-    for use_threads in (True, False):
+    """Parse CSV rows (no header) as text; return the table and the bad rows.
+
+    ``use_threads=False`` parses on this thread only (and numbers bad rows at once).
+    """
+    for threaded in (True, False) if use_threads else (False,):
         bad_rows: list[tuple[int, str, int, int]] = []
 
         def _on_invalid(row: pacsv.InvalidRow, bad=bad_rows) -> str:
@@ -257,7 +307,7 @@ def _parse_body(
             table = pacsv.read_csv(
                 pa.BufferReader(body),
                 read_options=pacsv.ReadOptions(
-                    column_names=names, use_threads=use_threads, block_size=1 << 24
+                    column_names=names, use_threads=threaded, block_size=1 << 24
                 ),
                 parse_options=pacsv.ParseOptions(
                     newlines_in_values=quotes_span_lines,
@@ -276,6 +326,6 @@ def _parse_body(
             ) from err
         # Threaded parsing is fast but does not number bad rows: redo those files
         # single-threaded (rare) so every quarantined row has its record number.
-        if not bad_rows or not use_threads:
+        if not bad_rows or not threaded:
             return table, bad_rows
     raise AssertionError("unreachable")  # pragma: no cover

@@ -143,13 +143,16 @@ def warn_whole_file_failures(
         return
     bad = frame[~frame["is_filter"].astype(bool)]
     totals = result.sources.set_index("source")["rows_read"]
-    kept = result.crimes["source"].astype(str).value_counts()
+    kept: pd.Series | None = None  # kept rows per file, counted when needed
     for (source, code), rows in bad.groupby(["source", "reason_code"], sort=True):
         total = int(totals.get(source, 0))
         if not total or len(rows) <= MOST_ROWS * total:
             continue
-        if code == "outside_boundary" and kept.get(source, 0):
-            continue  # a study area smaller than the file's: expected
+        if code == "outside_boundary":
+            if kept is None:
+                kept = result.crimes["source"].astype(str).value_counts()
+            if kept.get(source, 0):
+                continue  # a study area smaller than the file's: expected
         sample = _sample(rows, columns.get(str(code), ("raw_text",)))
         if code == "unparseable_month":
             cause, todo = _month_cause(str(rows["month_text"].iloc[0]))

@@ -6,39 +6,31 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-
 from hotspots.exceptions import InputFileError
-from hotspots.io._archive import open_sources, warn_unexpected_names
-from hotspots.io._assemble import as_boundary, assemble, normalise_months
-from hotspots.io._checks import (
-    RowReasons,
-    categorical,
-    check_coordinates,
-    check_duplicates,
-    coded,
-)
-from hotspots.io._crime_types import crime_type_codes, report_old_names
-from hotspots.io._csv import RawTable, parse_csv_bytes
+from hotspots.io._archive import Source, open_sources, warn_unexpected_names
+from hotspots.io._assemble import as_boundary, normalise_months
+from hotspots.io._crime_types import report_old_names
+from hotspots.io._csv import RawTable
+from hotspots.io._csv_chunks import parse_csv_pieces
 from hotspots.io._diagnose import warn_whole_file_failures
 from hotspots.io._forces import lookup_force, resolve_force
-from hotspots.io._months import parse_months
-from hotspots.io._result import RESPELLED_COLUMNS, IngestResult, SkippedFile
-from hotspots.io._schema import (
-    CRIME_TYPES,
-    POLICEUK_COLUMNS,
-    POLICEUK_RENAME,
-    REQUIRED_POLICEUK_COLUMNS,
-)
+from hotspots.io._result import IngestResult, SkippedFile
+from hotspots.io._schema import POLICEUK_COLUMNS, REQUIRED_POLICEUK_COLUMNS
+from hotspots.io._stream import Rules
+from hotspots.io._stream_read import BATCH_ROWS, Gathered
 
-__all__ = ["force_matches", "read_policeuk"]
+__all__ = [
+    "SAMPLE_COLUMNS",
+    "Wanted",
+    "force_matches",
+    "not_wanted",
+    "read_policeuk",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Raw columns quoted as the sample value when most of a file fails a check.
-_SAMPLE_COLUMNS = {
+SAMPLE_COLUMNS = {
     "unparseable_month": ("Month",),
     "unknown_crime_type": ("Crime type",),
     "no_coordinates": ("Longitude", "Latitude"),
@@ -51,7 +43,7 @@ _SAMPLE_COLUMNS = {
 }
 
 
-class _Wanted:
+class Wanted:
     """The forces asked for, as slugs; ``text in wanted`` resolves ``text`` first."""
 
     def __init__(self, forces: Iterable[str]) -> None:
@@ -75,7 +67,20 @@ def force_matches(wanted: Iterable[str], name: str) -> bool:
     ValueError
         If a name in ``wanted`` is not a police.uk force.
     """
-    return name in _Wanted(wanted)
+    return name in Wanted(wanted)
+
+
+def not_wanted(src: Source, start_p, end_p, wanted) -> SkippedFile | None:
+    """Return why archive file ``src`` is not opened (months, forces), or None."""
+    month = src.month
+    if month is not None and (
+        (start_p is not None and month < start_p)
+        or (end_p is not None and month > end_p)
+    ):
+        return SkippedFile(src.name, "month", "month outside start..end")
+    if wanted is not None and src.slug is not None and src.slug not in wanted:
+        return SkippedFile(src.name, "force", "force not in forces=")
+    return None
 
 
 def read_policeuk(
@@ -170,7 +175,10 @@ def read_policeuk(
     repeats a crime in later files when its outcome changes). Accepted encodings:
     UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252; CRLF line ends.
     police.uk locations are snapped to anonymised map points and months carry no
-    day (:doc:`/docs/methods/policeuk-data`).
+    day (:doc:`/docs/methods/policeuk-data`). Files are checked in batches of about
+    250,000 rows (a file larger than 64 MiB in pieces of about that size), with
+    the result of checking them all at once; for a whole bulk archive on disk use
+    :func:`hotspots.io.ingest_national` (:doc:`/docs/methods/national`).
 
     Examples
     --------
@@ -184,162 +192,43 @@ def read_policeuk(
     path = Path(path)
     wanted_types = resolve_crime_types(crime_types)
     start_p, end_p = normalise_months(start, end)
-    wanted = _Wanted(forces) if forces is not None else None
+    wanted = Wanted(forces) if forces is not None else None
     area = as_boundary(boundary)
 
-    tables: list[RawTable] = []
+    gathered = Gathered(Rules(wanted_types, start_p, end_p, wanted, area))
+    batch: list[RawTable] = []
+    n_batch = 0
     with open_sources(path) as (sources, skipped):
         for src in sources:
-            month = src.month
-            if month is not None and (
-                (start_p is not None and month < start_p)
-                or (end_p is not None and month > end_p)
+            why = not_wanted(src, start_p, end_p, wanted)
+            if why is not None:
+                skipped.append(why)
+                continue
+            for piece in parse_csv_pieces(  # a large file comes in pieces
+                src.load(),
+                src.name,
+                columns=POLICEUK_COLUMNS,
+                required=REQUIRED_POLICEUK_COLUMNS,
             ):
-                skipped.append(
-                    SkippedFile(src.name, "month", "month outside start..end")
-                )
-                continue
-            if wanted is not None and src.slug is not None and src.slug not in wanted:
-                skipped.append(SkippedFile(src.name, "force", "force not in forces="))
-                continue
-            tables.append(
-                parse_csv_bytes(
-                    src.load(),
-                    src.name,
-                    columns=POLICEUK_COLUMNS,
-                    required=REQUIRED_POLICEUK_COLUMNS,
-                )
-            )
-            logger.debug("%s: %d rows", src.name, tables[-1].table.num_rows)
+                batch.append(piece)
+                n_batch += piece.table.num_rows
+                logger.debug("%s: %d rows", src.name, piece.table.num_rows)
+                if n_batch >= BATCH_ROWS:  # check these rows now, let their text go
+                    gathered.add(batch)
+                    batch, n_batch = [], 0
+        if batch:
+            gathered.add(batch)
     warn_unexpected_names(skipped, stacklevel=2)
     if skipped:
         logger.info("Skipped %d file(s); see result.skipped_files.", len(skipped))
-    if not tables:
+    if not gathered.tables:
         raise InputFileError(
             f"{path}: no street-level file matches the months/forces asked for "
             f"(start={start}, end={end}, forces={forces}); {len(skipped)} file(s) "
             "were skipped. Widen the filters."
         )
-    result, old_in = _validate(
-        tables, wanted_types, start_p, end_p, wanted, area, skipped
-    )
+    result, old_in = gathered.result(skipped), gathered.old_in
     old = result.respelled[result.respelled["column"] == "Crime type"]
     report_old_names(old, old_in, stacklevel=2)
-    warn_whole_file_failures(result, columns=_SAMPLE_COLUMNS, stacklevel=2)
+    warn_whole_file_failures(result, columns=SAMPLE_COLUMNS, stacklevel=2)
     return result
-
-
-def _control_characters(tables: list[RawTable]) -> np.ndarray | None:
-    if all(t.has_control is None for t in tables):
-        return None
-    return np.concatenate(
-        [
-            t.has_control
-            if t.has_control is not None
-            else np.zeros(t.table.num_rows, bool)
-            for t in tables
-        ]
-    )
-
-
-def _respelled_table(
-    month: tuple[list[str], np.ndarray, np.ndarray, np.ndarray],
-    crime_type: tuple[list[str], np.ndarray, pd.DataFrame],
-) -> pd.DataFrame:
-    """Rows of :attr:`IngestResult.respelled`: month spellings and old type names."""
-    values, code, respelled, read_as = month
-    counts = np.bincount(code, minlength=len(values))
-    rows = [
-        ("Month", values[i], read_as[i], "respelled", int(counts[i]))
-        for i in np.flatnonzero(respelled)
-    ]
-    values, code, old = crime_type
-    counts = np.bincount(code, minlength=len(values))
-    rows += [
-        ("Crime type", r.published, r.read_as, r.status, int(counts[r.value]))
-        for r in old.itertuples()
-    ]
-    return pd.DataFrame(rows, columns=list(RESPELLED_COLUMNS))
-
-
-def _validate(tables, wanted_types, start_p, end_p, wanted, boundary, skipped):
-    table = pa.concat_tables([t.table for t in tables])
-    n = table.num_rows
-    reasons = RowReasons(n)
-    has_control = _control_characters(tables)
-    if has_control is not None:
-        reasons.mark(has_control, "malformed_row", "control characters in the row")
-
-    month_code, month_values = coded(table.column("Month"))
-    month_text_v, month_ok_v, respelled_v = parse_months(month_values)
-    month_v = np.array(
-        [
-            np.datetime64(f"{m}-01", "ns") if m else np.datetime64("NaT")
-            for m in month_text_v
-        ],
-        dtype="datetime64[ns]",
-    )
-    month = month_v[month_code] if n else np.array([], "datetime64[ns]")
-    reasons.mark(~month_ok_v[month_code], "unparseable_month")
-
-    type_code, type_values = coded(table.column("Crime type"))
-    type_index_v, old_types = crime_type_codes(type_values)
-    type_index = type_index_v[type_code]
-    reasons.mark(type_index < 0, "unknown_crime_type")
-
-    if start_p is not None or end_p is not None:
-        lo, hi = start_p or "0000-00", end_p or "9999-99"
-        outside_v = month_ok_v & np.array(
-            [not (lo <= m <= hi) for m in month_text_v], dtype=bool
-        )
-        reasons.mark(outside_v[month_code], "month_out_of_range")
-    force_code, force_values = coded(table.column("Falls within"))
-    force_np = np.asarray(force_values, dtype=object)[force_code]
-    if wanted is not None:
-        other_v = np.array([f not in wanted for f in force_values], dtype=bool)
-        reasons.mark(other_v[force_code], "force_not_requested")
-    if wanted_types is not None:
-        wanted_idx = [CRIME_TYPES.index(t) for t in wanted_types]
-        reasons.mark(
-            (type_index >= 0) & ~np.isin(type_index, wanted_idx),
-            "crime_type_not_requested",
-        )
-
-    lon, lat, x, y = check_coordinates(
-        reasons, table.column("Longitude"), table.column("Latitude"), boundary=boundary
-    )
-    check_duplicates(reasons, force_np, table.column("Crime ID"))
-
-    respelled = _respelled_table(
-        (month_values, month_code, respelled_v, month_text_v),
-        (type_values, type_code, old_types),
-    )
-    extra = {}
-    old_in: dict[str, list[str]] = {}
-    if len(old_types):
-        extra["crime_type_published"] = np.asarray(type_values, dtype=object)[type_code]
-        table_of_row = np.repeat(
-            np.arange(len(tables)), [t.table.num_rows for t in tables]
-        )
-        for rec in old_types.itertuples():
-            found = np.unique(table_of_row[type_code == rec.value])
-            old_in[rec.published] = [tables[i].source for i in found]
-    result = assemble(
-        tables=tables,
-        table=table,
-        reasons=reasons,
-        rename=POLICEUK_RENAME,
-        month=month,
-        force=force_np,
-        crime_type_index=type_index,
-        lon=lon,
-        lat=lat,
-        x=x,
-        y=y,
-        month_text=np.asarray(month_values, dtype=object)[month_code],
-        skipped=skipped,
-        force_categorical=categorical(force_code, force_values),
-        extra=extra,
-        respelled=respelled,
-    )
-    return result, old_in

@@ -25,18 +25,41 @@ Places and hot cells are named by their busiest police.uk locations, and an
 from the data is HTML-escaped in popups, tooltips, labels, legends and titles.
 """
 
-from hotspots.maps._base import DEFAULT_TILES, base_map
-from hotspots.maps._layered import LAYER_KINDS, layer_kind, layered_map
-from hotspots.maps._map_cells import cells_map
-from hotspots.maps._map_change import change_map
-from hotspots.maps._map_clusters import CLUSTER_COLOURS, clusters_map
-from hotspots.maps._map_crimes import crimes_map
-from hotspots.maps._map_gistar import GI_COLOURS, gistar_map
-from hotspots.maps._map_places import places_map
-from hotspots.maps._map_quality import QUALITY_COLOUR, quality_map
-from hotspots.maps._map_rates import rates_map
-from hotspots.maps._map_rings import rings_map
-from hotspots.maps._offline import save, to_html
+from typing import TYPE_CHECKING
+
+from hotspots._lazy import attach
+
+if TYPE_CHECKING:
+    from hotspots.maps._base import DEFAULT_TILES, base_map
+    from hotspots.maps._layered import LAYER_KINDS, layer_kind, layered_map
+    from hotspots.maps._map_cells import cells_map
+    from hotspots.maps._map_change import change_map
+    from hotspots.maps._map_clusters import CLUSTER_COLOURS, clusters_map
+    from hotspots.maps._map_crimes import crimes_map
+    from hotspots.maps._map_gistar import GI_COLOURS, gistar_map
+    from hotspots.maps._map_places import places_map
+    from hotspots.maps._map_quality import QUALITY_COLOUR, quality_map
+    from hotspots.maps._map_rates import rates_map
+    from hotspots.maps._map_rings import rings_map
+    from hotspots.maps._offline import save, to_html
+
+#: The private module that holds each public name, imported when first asked for.
+_SOURCES = {
+    "hotspots.maps._base": "DEFAULT_TILES base_map",
+    "hotspots.maps._layered": "LAYER_KINDS layer_kind layered_map",
+    "hotspots.maps._map_cells": "cells_map",
+    "hotspots.maps._map_change": "change_map",
+    "hotspots.maps._map_clusters": "CLUSTER_COLOURS clusters_map",
+    "hotspots.maps._map_crimes": "crimes_map",
+    "hotspots.maps._map_gistar": "GI_COLOURS gistar_map",
+    "hotspots.maps._map_places": "places_map",
+    "hotspots.maps._map_quality": "QUALITY_COLOUR quality_map",
+    "hotspots.maps._map_rates": "rates_map",
+    "hotspots.maps._map_rings": "rings_map",
+    "hotspots.maps._offline": "save to_html",
+}
+
+__getattr__, __dir__ = attach(__name__, _SOURCES)
 
 __all__ = [
     "CLUSTER_COLOURS",

@@ -25,6 +25,7 @@ from hotspots.io._boundary import read_boundary
 from hotspots.io._definitions import select_crimes
 from hotspots.maps._title import is_synthetic
 from hotspots.pack._economics import costing, costs_frame
+from hotspots.pack._evidence_page import evidence_frames, place_evaluation
 from hotspots.pack._implementation import (
     PackPatrols,
     evaluation_dosage,
@@ -73,6 +74,9 @@ class PackAnalysis:
         The planned and the run randomised trial (None without trial fields).
     patrols : PackPatrols or None
         Patrol tracked from location pings (None without ``patrol_pings``).
+    evidence : Placement or None
+        The headline effect among published trials
+        (:func:`hotspots.evidence.place_result`; None when not estimable).
     """
 
     crimes: gpd.GeoDataFrame
@@ -88,6 +92,7 @@ class PackAnalysis:
     quality: QualityReport | None = None
     trial: PackTrial | None = None
     patrols: PackPatrols | None = None
+    evidence: Any = None
 
 
 def _load_crimes(path: Path, definition: str) -> gpd.GeoDataFrame:
@@ -239,6 +244,7 @@ def run_analysis(recipe: PackRecipe, inputs: dict[str, Path]) -> PackAnalysis:
         crimes[inside],  # the offence mix of the treated places
         float(place_table["crimes_after"].sum()),
     )
+    synthetic = _is_synthetic(recipe, crimes)
     return PackAnalysis(
         crimes=crimes,
         places=places,
@@ -248,11 +254,12 @@ def run_analysis(recipe: PackRecipe, inputs: dict[str, Path]) -> PackAnalysis:
         place_table=place_table,
         costs=costs,
         cost_caveats=cost_caveats,
-        synthetic=_is_synthetic(recipe, crimes),
+        synthetic=synthetic,
         n_selection=len(in_selection),
         quality=report,
         trial=run_trial(recipe, inputs, evaluation, places[recipe.id_column].tolist()),
         patrols=patrols,
+        evidence=place_evaluation(evaluation, synthetic),
     )
 
 
@@ -292,4 +299,6 @@ def write_data(folder: Path, analysis: PackAnalysis, recipe: PackRecipe) -> None
     for name, frame in trial_frames(analysis.trial).items():
         _write_csv(frame, folder / name)
     for name, frame in patrol_frames(analysis.patrols, evaluation).items():
+        _write_csv(frame, folder / name)
+    for name, frame in evidence_frames(analysis.evidence).items():
         _write_csv(frame, folder / name)

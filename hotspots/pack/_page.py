@@ -14,6 +14,7 @@ from hotspots.evaluation import POLICEUK_CAVEATS, format_p
 from hotspots.pack import _charts as charts
 from hotspots.pack._analysis import PackAnalysis
 from hotspots.pack._economics import economic_texts
+from hotspots.pack._evidence_page import evidence_context
 from hotspots.pack._format import num, pct, reader_estimates, table
 from hotspots.pack._implementation_page import patrols_context
 from hotspots.pack._map_embed import interactive_map_html
@@ -329,6 +330,7 @@ def render_page(
         "caveats": caveats,
         "trial": trial_context(analysis.trial, recipe, records),
         "patrols": patrols_context(analysis, recipe, records),
+        "evidence": evidence_context(analysis.evidence, synthetic=synthetic),
         "provenance": (
             f"Crimes from {names['crimes']}; treated places from "
             f"{names['places']}. "

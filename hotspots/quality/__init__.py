@@ -12,15 +12,32 @@ do with crimes at flagged points, which :func:`hotspots.select_places`,
 ``artefacts=``.
 """
 
-from hotspots.quality._check import check_data
-from hotspots.quality._places import (
-    ARTEFACT_ACTIONS,
-    PLACE_NAME_COLUMNS,
-    describe_places,
-    handle_artefacts,
-)
-from hotspots.quality._points import REPORTING_KEYWORDS, map_points
-from hotspots.quality._report import CHECKS, FINDING_COLUMNS, QualityReport
+from typing import TYPE_CHECKING
+
+from hotspots._lazy import attach
+
+if TYPE_CHECKING:
+    from hotspots.quality._check import check_data
+    from hotspots.quality._places import (
+        ARTEFACT_ACTIONS,
+        PLACE_NAME_COLUMNS,
+        describe_places,
+        handle_artefacts,
+    )
+    from hotspots.quality._points import REPORTING_KEYWORDS, map_points
+    from hotspots.quality._report import CHECKS, FINDING_COLUMNS, QualityReport
+
+#: The private module that holds each public name, imported when first asked for.
+_SOURCES = {
+    "hotspots.quality._check": "check_data",
+    "hotspots.quality._places": (
+        "ARTEFACT_ACTIONS PLACE_NAME_COLUMNS describe_places handle_artefacts"
+    ),
+    "hotspots.quality._points": "REPORTING_KEYWORDS map_points",
+    "hotspots.quality._report": "CHECKS FINDING_COLUMNS QualityReport",
+}
+
+__getattr__, __dir__ = attach(__name__, _SOURCES)
 
 __all__ = [
     "ARTEFACT_ACTIONS",

@@ -12,13 +12,31 @@ Rules and their checks: :doc:`/docs/methods/pings`, :doc:`/docs/methods/tracking
 :doc:`/docs/methods/compliance`.
 """
 
-from hotspots.tracking._compliance import Compliance, compliance
-from hotspots.tracking._compliance_plan import PatrolPlan
-from hotspots.tracking._dosage import dosage
-from hotspots.tracking._dosage_result import Dosage
-from hotspots.tracking._dose_response import DoseResponse, dose_response
-from hotspots.tracking._pings import PING_REASONS, Pings, read_pings
-from hotspots.tracking._plots import plot_compliance, plot_visit_lengths
+from typing import TYPE_CHECKING
+
+from hotspots._lazy import attach
+
+if TYPE_CHECKING:
+    from hotspots.tracking._compliance import Compliance, compliance
+    from hotspots.tracking._compliance_plan import PatrolPlan
+    from hotspots.tracking._dosage import dosage
+    from hotspots.tracking._dosage_result import Dosage
+    from hotspots.tracking._dose_response import DoseResponse, dose_response
+    from hotspots.tracking._pings import PING_REASONS, Pings, read_pings
+    from hotspots.tracking._plots import plot_compliance, plot_visit_lengths
+
+#: The private module that holds each public name, imported when first asked for.
+_SOURCES = {
+    "hotspots.tracking._compliance": "Compliance compliance",
+    "hotspots.tracking._compliance_plan": "PatrolPlan",
+    "hotspots.tracking._dosage": "dosage",
+    "hotspots.tracking._dosage_result": "Dosage",
+    "hotspots.tracking._dose_response": "DoseResponse dose_response",
+    "hotspots.tracking._pings": "PING_REASONS Pings read_pings",
+    "hotspots.tracking._plots": "plot_compliance plot_visit_lengths",
+}
+
+__getattr__, __dir__ = attach(__name__, _SOURCES)
 
 __all__ = [
     "PING_REASONS",

@@ -16,7 +16,11 @@ import pandas as pd
 
 from hotspots.design._schedule_calendar import check_dates, check_shifts, shifts_rule
 from hotspots.tracking._dosage_core import LONE_PING_SECONDS, Accumulator
-from hotspots.tracking._dosage_places import PlaceIndex, check_places
+from hotspots.tracking._dosage_places import (
+    PlaceIndex,
+    check_places,
+    warn_no_overlap,
+)
 from hotspots.tracking._dosage_result import TABLE_COLUMNS, VISIT_COLUMNS, Dosage
 from hotspots.tracking._dosage_slots import Slots, make_slots
 
@@ -156,17 +160,19 @@ def dosage(
     acc = Accumulator(slots, len(ids), round(max_gap * _NS))
     index = PlaceIndex.build(geoms)
     n_read, n_buckets, began = 0, 0, clock.perf_counter()
+    extent = np.array([np.inf, np.inf, -np.inf, -np.inf])
     for bucket in pings.iter_buckets():
         if not len(bucket):
             continue
+        x = bucket["x"].to_numpy(dtype=np.float64)
+        y = bucket["y"].to_numpy(dtype=np.float64)
         acc.add_bucket(
-            bucket["unit"],
-            _as_ns(bucket["time"]),
-            bucket["x"].to_numpy(dtype=np.float64),
-            bucket["y"].to_numpy(dtype=np.float64),
-            _officers(bucket),
-            index,
+            bucket["unit"], _as_ns(bucket["time"]), x, y, _officers(bucket), index
         )
+        extent = np.r_[
+            np.minimum(extent[:2], (x.min(), y.min())),
+            np.maximum(extent[2:], (x.max(), y.max())),
+        ]
         n_read += len(bucket)
         n_buckets += 1
     logger.debug(
@@ -184,6 +190,8 @@ def dosage(
         visits_found=acc.visits_found,
         visits_not_counted=acc.visits_found - acc.visits_counted,
     )
+    if n_read and not acc.pings_in_places:
+        warn_no_overlap(n_read, extent, geoms, buffer)
     if rules["visits_not_counted"]:
         logger.info(
             "%d visits fall outside every counted %s (before %s, after %s, or "

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
 from hotspots._validate import check_projected
-from hotspots.exceptions import CRSError, SchemaError
+from hotspots.exceptions import CRSError, HotspotsWarning, SchemaError
 
-__all__ = ["PlaceIndex", "check_places"]
+__all__ = ["PlaceIndex", "check_places", "warn_no_overlap"]
 
 logger = logging.getLogger(__name__)
 
@@ -203,3 +204,34 @@ class PlaceIndex:
         inside = shapely.intersects_xy(self.geoms[place], x[ping], y[ping])
         # rows rise, and a cell lists its places in order: already sorted
         return ping[inside], place[inside]
+
+
+def warn_no_overlap(
+    n_pings: int, extent: np.ndarray, geoms: np.ndarray, buffer: float
+) -> None:
+    """Warn that no ping fell in any place, giving both extents in metres.
+
+    Every place then has 0 patrol minutes, which is a finding only if the pings
+    and the places cover the same ground; far more often the places are in
+    another area or another CRS than the pings (the all-zero result of
+    ``../cases`` kind 05: points and polygons that do not overlap).
+    """
+    px0, py0, px1, py1 = shapely.total_bounds(geoms)
+    x0, y0, x1, y1 = extent
+    gap = math.hypot(max(px0 - x1, x0 - px1, 0.0), max(py0 - y1, y0 - py1, 0.0))
+    warnings.warn(
+        f"None of the {n_pings:,} pings fell inside any of the {len(geoms):,} "
+        f"places (buffered by {buffer:g} m), so every place has 0 patrol minutes. "
+        f"The pings span x {x0:,.0f} to {x1:,.0f}, y {y0:,.0f} to {y1:,.0f} and the "
+        f"places x {px0:,.0f} to {px1:,.0f}, y {py0:,.0f} to {py1:,.0f} (EPSG:27700 "
+        "metres)"
+        + (
+            f": the two are {gap / 1000:,.1f} km apart. Check that the places are "
+            "the patrolled hot spots and that both are in British National Grid."
+            if gap > 1000
+            else ". Check that the places are the patrolled hot spots and that "
+            "the pings' units patrolled them in this period."
+        ),
+        HotspotsWarning,
+        stacklevel=3,
+    )

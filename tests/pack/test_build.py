@@ -72,6 +72,8 @@ def test_pack_has_the_promised_files(pack):
         "hotspots_selection_period.geojson",
         "costs.csv",
         "unit_costs.csv",
+        "evidence_placement.csv",
+        "evidence_studies.csv",
     ):
         assert f"data/{name}" in names
     # every output is listed with its true hash, and nothing else is there
@@ -130,6 +132,28 @@ def test_numbers_in_the_page_match_the_data(pack):
     assert f"{did['ci_low']:.2f} to {did['ci_high']:.2f}" in page
     # SYNTHETIC truth: a 20% cut lies inside the DiD interval
     assert did["ci_low"] <= 0.8 <= did["ci_high"]
+
+
+def test_page_places_the_effect_among_published_studies(pack):
+    """The forest plot and the library's sentence, from the pack's own numbers."""
+    import html
+
+    import pandas as pd
+
+    from hotspots.evidence import load_studies
+
+    placement = pd.read_csv(pack.root / "data" / "evidence_placement.csv").iloc[0]
+    estimates = pd.read_csv(pack.root / "data" / "estimates.csv")
+    did = estimates.set_index("estimator").loc["did_negative_binomial"]
+    assert placement["res"] == pytest.approx(1 / did["estimate"], rel=1e-6)
+    assert placement["label"] == "This evaluation (SYNTHETIC)"
+    page = html.unescape(pack.index.read_text(encoding="utf-8"))
+    assert "Against published studies" in page
+    assert placement["sentence"] in page
+    assert "this evaluation among published hot spots policing trials" in page
+    studies = pd.read_csv(pack.root / "data" / "evidence_studies.csv")
+    assert len(studies) == len(load_studies())
+    assert studies["source"].notna().all() and studies["source_location"].notna().all()
 
 
 def test_rebuild_from_manifest_is_byte_identical(pack, tmp_path):

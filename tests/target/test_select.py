@@ -312,3 +312,51 @@ def test_cli_select_error_is_clear(tmp_path):
     assert result.exit_code == 2
     assert "harm_weights" in result.output
     assert "Usage:" in CliRunner().invoke(main, ["select", "--help"]).output
+
+
+def test_cli_select_builds_its_grid_once_and_gives_the_same_places(
+    tmp_path, monkeypatch
+):
+    """Places and the concentration summary share one 150 m grid (was two)."""
+    from click.testing import CliRunner
+
+    import hotspots.find._grid as grid_module
+    import hotspots.target._greedy as greedy_module
+    from hotspots.cli import main
+    from hotspots.io import read_boundary
+    from hotspots.target import concentration
+
+    rng = np.random.default_rng(3)
+    xy = np.vstack([rng.uniform(0, 4000, (800, 2)), rng.normal(2000, 80, (150, 2))])
+    crimes = gpd.GeoDataFrame(
+        {"crime_type": ["Robbery"] * len(xy)},
+        geometry=gpd.points_from_xy(*(xy + 450_000).T),
+        crs=27700,
+    )
+    source, boundary = tmp_path / "crimes.parquet", tmp_path / "area.geojson"
+    crimes.to_parquet(source)
+    area = shapely.box(449_500, 449_500, 454_500, 454_500)
+    gpd.GeoDataFrame(geometry=[area], crs=27700).to_file(boundary)
+    # what the library gives when each verb builds its own grid
+    expected = select_places(crimes, n_places=5, boundary=read_boundary(boundary))
+    summary = concentration(crimes, boundary=read_boundary(boundary))
+
+    builds = []
+    make_grid = grid_module.make_grid
+
+    def counting_make_grid(*args, **kwargs):
+        builds.append(kwargs.get("cell_size"))
+        return make_grid(*args, **kwargs)
+
+    monkeypatch.setattr(grid_module, "make_grid", counting_make_grid)
+    monkeypatch.setattr(greedy_module, "make_grid", counting_make_grid)
+    out = tmp_path / "out"
+    args = ["--quiet", "select", str(source), "--out-dir", str(out), "--n", "5"]
+    result = CliRunner().invoke(main, [*args, "--boundary", str(boundary)])
+    assert result.exit_code == 0, result.output
+    assert builds == [150.0]
+    table = pd.read_csv(out / "patrol_places.csv")
+    assert table["place_id"].tolist() == expected["place_id"].tolist()
+    assert table["n"].tolist() == expected["n"].tolist()
+    np.testing.assert_allclose(table["share"], expected["share"])
+    assert str(summary) in result.output

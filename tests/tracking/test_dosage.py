@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from hotspots.exceptions import CRSError, SchemaError
+from hotspots.exceptions import CRSError, HotspotsWarning, SchemaError
 from hotspots.tracking._dosage import dosage
 from hotspots.tracking._pings import read_pings
 
@@ -210,11 +210,13 @@ def test_dosage_buffer_counts_gps_jitter(places):
     with_buffer = dosage(frame, places, buffer=10.0)
     assert row(with_buffer, "a", "2025-01-06")["patrol_minutes"] == pytest.approx(1)
     assert with_buffer.rules["buffer"] == 10.0
-    without = dosage(frame, places, buffer=0.0)
+    with pytest.warns(HotspotsWarning, match="patrolled them in this period"):
+        without = dosage(frame, places, buffer=0.0)
     assert row(without, "a", "2025-01-06")["patrol_minutes"] == 0.0
     assert len(without.visits) == 0
     far = track("u1", "2025-01-06 10:00", [0, 1], [(530020.0, 180112.0), OUTSIDE])
-    assert row(dosage(far, places), "a", "2025-01-06")["pings"] == 0
+    with pytest.warns(HotspotsWarning, match="None of the 2 pings"):
+        assert row(dosage(far, places), "a", "2025-01-06")["pings"] == 0
 
 
 def test_dosage_by_shift_crossing_midnight(places):
@@ -419,3 +421,21 @@ def test_place_index_matches_shapely_on_every_pair():
     ]
     assert sorted(zip(ping.tolist(), place.tolist(), strict=True)) == sorted(want)
     assert np.all(np.diff(ping) >= 0)
+
+
+def test_dosage_warns_when_no_ping_falls_in_any_place(places):
+    """Kind 05: pings and places that never meet give all zeros, never silently."""
+    far = (451000.0, 304000.0)  # Leicester, while the places are in London
+    frame = track("u1", "2025-01-06 10:00", range(5), far)
+    with pytest.warns(HotspotsWarning, match="None of the 5 pings") as caught:
+        result = dosage(frame, places)
+    assert result.table["patrol_minutes"].sum() == 0.0
+    message = str(caught[0].message)
+    assert "km apart" in message
+    assert "451,000" in message and "529,990" in message  # buffered by 10 m
+    # pings in the same area that miss the places: a different hint
+    near = track("u1", "2025-01-06 10:00", range(5), OUTSIDE)
+    with pytest.warns(HotspotsWarning, match="patrolled them in this period"):
+        dosage(near, places)
+    # one ping inside: no warning (pytest turns HotspotsWarning into errors)
+    dosage(track("u1", "2025-01-06 10:00", [0, 1], [OUTSIDE, A_ONLY]), places)

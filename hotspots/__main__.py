@@ -1,0 +1,5 @@
+"""``python -m hotspots``: the same as the ``hotspots`` command."""
+
+from hotspots.cli import main
+
+main()

@@ -1,0 +1,38 @@
+"""``hotspots ingest --national``: a whole police.uk bulk archive into a dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hotspots.cli._common import fail, shown
+from hotspots.exceptions import HotspotsError
+
+
+def run_national(
+    archive: Path, out: Path, filters: dict, *, batch_rows: int, progress: bool
+) -> None:
+    """Ingest ``archive`` into the dataset ``out`` and print the summary."""
+    import hotspots
+    from hotspots.io import ingest_national
+
+    types = filters.pop("crime_types")
+    if types and types not in hotspots.DEFINITIONS:
+        types = [t.strip() for t in types.split(",")]
+    try:
+        done = ingest_national(
+            archive,
+            out,
+            crime_types=types or None,
+            batch_rows=batch_rows,
+            progress=progress,
+            **filters,
+        )
+    except (HotspotsError, ValueError) as err:
+        fail(err)
+    click.echo(str(done))
+    click.echo(
+        f"Dataset: {shown(out)} (open with hotspots.io.open_national; the ledger is "
+        f"{shown(out / '_ledger.json')})."
+    )

@@ -1,0 +1,173 @@
+""":func:`hotspots.read_policeuk` in batches: check each, keep compact columns, gather.
+
+Each batch of parsed files is checked by :func:`~hotspots.io._stream.check_batch`
+(with :class:`~hotspots.io._stream_ids.ExactSeen` for repeated Crime IDs across
+batches) and reduced at once to the kept rows' columns (Arrow text, numpy numbers)
+and its quarantine rows; the batch's text table is then let go. :func:`gather`
+builds the GeoDataFrame once, at the end, exactly as a single batch would have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from hotspots.io._areas import FAR_OUTSIDE_KM, far_outside_by_force
+from hotspots.io._assemble import quarantine_frame
+from hotspots.io._csv import RawTable
+from hotspots.io._quarantine import Quarantine
+from hotspots.io._result import RESPELLED_COLUMNS, IngestResult, SkippedFile
+from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS, POLICEUK_RENAME
+from hotspots.io._stream import Checked, Rules, check_batch
+from hotspots.io._stream_ids import ExactSeen
+
+__all__ = ["BATCH_ROWS", "Gathered"]
+
+#: Rows :func:`hotspots.read_policeuk` checks at a time (a batch is never less
+#: than one file). Measured on 1M SYNTHETIC rows in 528 files: peak RSS 1.4 GiB at
+#: 250,000 against 1.8 GiB in one batch, and less time in page faults.
+BATCH_ROWS = 250_000
+_TEXT = [c for c in POLICEUK_RENAME if c not in ("Month", "Longitude", "Latitude")]
+_QUARANTINE_TEXT = ("source", "reason_code", "reason", "month_text", "force_text")
+_NUMBERS = ("month", "force", "type_index", "lon", "lat", "x", "y", "row", "table")
+
+
+@dataclass
+class Gathered:
+    """Kept columns and quarantine rows of every batch read so far."""
+
+    rules: Rules
+    tables: list[list] = field(default_factory=list)  # [source, encoding, rows]
+    index: dict[str, int] = field(default_factory=dict)  # source -> its place
+    seen: ExactSeen = field(default_factory=ExactSeen)
+    text: list[pa.Table] = field(default_factory=list)
+    numbers: dict[str, list[np.ndarray]] = field(
+        default_factory=lambda: {k: [] for k in (*_NUMBERS, "published")}
+    )
+    quarantine: list[pd.DataFrame] = field(default_factory=list)
+    respelled: list[pd.DataFrame] = field(default_factory=list)
+    old_in: dict[str, list[str]] = field(default_factory=dict)
+    force_values: set[str] = field(default_factory=set)
+    force_categories: list[list[str]] = field(default_factory=list)  # per batch
+    has_old: bool = False
+    has_checked_aside: bool = False  # a row set aside by a check (not malformed)
+
+    def add(self, batch: list[RawTable]) -> None:
+        """Check one batch and keep what the result needs of it."""
+        c = check_batch(batch, self.rules, self.seen)
+        for t in batch:  # a large file comes in several pieces: one entry
+            if t.source not in self.index:
+                self.index[t.source] = len(self.tables)
+                self.tables.append([t.source, t.encoding, 0])
+            self.tables[self.index[t.source]][2] += t.table.num_rows + len(t.bad_rows)
+        counts = [t.table.num_rows for t in batch]
+        names = list(dict.fromkeys(t.source for t in batch))
+        local = np.repeat([names.index(t.source) for t in batch], counts)
+        source = pd.Categorical.from_codes(local.astype(np.int64), categories=names)
+        table_index = np.asarray([self.index[n] for n in names], dtype=np.int64)
+        rows = np.concatenate([t.row for t in batch]) if batch else np.array([], int)
+        self._keep(c, table_index[local], rows)
+        frame = quarantine_frame(
+            tables=batch,
+            table=c.table,
+            reasons=c.reasons,
+            source=source,
+            rows=rows,
+            month_text=c.month_text,
+            force=c.force,
+        )
+        self.quarantine.append(frame)
+        self.has_checked_aside |= not c.reasons.ok.all()
+        self.respelled.append(c.respelled)
+        for name, files in c.old_in.items():
+            known = self.old_in.setdefault(name, [])
+            known.extend(f for f in files if f not in known)
+
+    def _keep(self, c: Checked, table_index: np.ndarray, rows: np.ndarray) -> None:
+        keep = c.reasons.ok
+        self.text.append(c.table.select(_TEXT).filter(pa.array(keep)))
+        values = {
+            "month": c.month,
+            "force": np.asarray(c.force_categorical.codes, dtype=np.int64),
+            "type_index": c.crime_type_index,
+            "lon": c.lon,
+            "lat": c.lat,
+            "x": c.x,
+            "y": c.y,
+            "row": rows,
+            "table": table_index,
+        }
+        for name, array in values.items():
+            self.numbers[name].append(array[keep])
+        published = c.crime_type_text[keep]
+        self.has_old |= "crime_type_published" in c.extra
+        self.numbers["published"].append(published)
+        categories = [str(v) for v in c.force_categorical.categories]
+        self.force_values |= set(categories)
+        self.force_categories.append(categories)
+
+    def _respelled(self) -> pd.DataFrame:
+        frames = [f for f in self.respelled if len(f)]
+        if not frames:
+            return pd.DataFrame(columns=list(RESPELLED_COLUMNS))
+        both = pd.concat(frames, ignore_index=True)
+        keys = ["column", "published", "read_as", "status"]
+        out = both.groupby(keys, sort=False)["n"].sum().reset_index()
+        out = out.sort_values("column", key=lambda s: s != "Month", kind="stable")
+        return out[list(RESPELLED_COLUMNS)].reset_index(drop=True)
+
+    def _quarantine(self) -> pd.DataFrame:
+        frames = [f for f in self.quarantine if len(f)] or self.quarantine[:1]
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if len(frames) > 1 and self.has_checked_aside:
+            # A batch whose only rows set aside are malformed ones has object text
+            # columns where one batch of every row has str: give them str.
+            text = [c for c in _QUARANTINE_TEXT if frame[c].dtype == object]
+            frame = frame.astype(dict.fromkeys(text, "str"))
+        return frame.sort_values(["source", "row"], kind="stable", ignore_index=True)
+
+    def result(self, skipped: list[SkippedFile]) -> IngestResult:
+        """Build the :class:`IngestResult` of everything read, as one batch would."""
+        n = self.numbers
+        joined = {k: np.concatenate(v) for k, v in n.items()}
+        crimes = pa.concat_tables(self.text).to_pandas().rename(columns=POLICEUK_RENAME)
+        del self.text
+        crimes["month"] = joined["month"].astype("datetime64[ns]")
+        forces = sorted(self.force_values)  # each batch's codes into these
+        at = {f: i for i, f in enumerate(forces)}
+        codes = [
+            np.asarray([at[f] for f in cats], dtype=np.int64)[batch]
+            for cats, batch in zip(self.force_categories, n["force"], strict=True)
+        ]
+        crimes["force"] = pd.Categorical.from_codes(
+            np.concatenate(codes), categories=forces
+        )
+        crimes["crime_type"] = pd.Categorical.from_codes(
+            joined["type_index"], categories=list(CRIME_TYPES)
+        )
+        crimes["longitude"], crimes["latitude"] = joined["lon"], joined["lat"]
+        crimes["source"] = pd.Categorical.from_codes(
+            joined["table"], categories=[t[0] for t in self.tables]
+        )
+        crimes["row"] = joined["row"]
+        ordered = [c for c in OUTPUT_COLUMNS if c in crimes.columns]
+        if self.has_old:
+            crimes["crime_type_published"] = joined["published"]
+            ordered.append("crime_type_published")
+        geometry = gpd.points_from_xy(joined["x"], joined["y"], crs=BNG)
+        crimes = gpd.GeoDataFrame(crimes[ordered], geometry=geometry, crs=BNG)
+        sources = pd.DataFrame(self.tables, columns=["source", "encoding", "rows_read"])
+        return IngestResult(
+            crimes=crimes,
+            quarantine=Quarantine(self._quarantine()),
+            rows_read=int(sources["rows_read"].sum()),
+            sources=sources,
+            skipped_files=tuple(skipped),
+            far_outside=far_outside_by_force(crimes, km=FAR_OUTSIDE_KM),
+            far_outside_km=FAR_OUTSIDE_KM,
+            respelled=self._respelled(),
+        )

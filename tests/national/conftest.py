@@ -1,0 +1,124 @@
+"""A small SYNTHETIC national dataset, in the layout hotspots.io.ingest_national writes.
+
+``out/crimes/force=<slug>/year=<YYYY>/part-<i>.parquet`` with ``force`` (the force's
+name, as read_policeuk keeps it; the folder gives the slug), ``month``, ``crime_type``,
+``lsoa_code``, ``x``, ``y`` (metres, EPSG:27700) and a WKB ``geometry``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+FORCES = {
+    "derbyshire": ("Derbyshire Constabulary", (430_000, 360_000)),
+    "leicestershire": ("Leicestershire Police", (458_000, 304_000)),
+    "nottinghamshire": ("Nottinghamshire Police", (457_000, 340_000)),
+}
+TYPES = (
+    "Violence and sexual offences",
+    "Robbery",
+    "Possession of weapons",
+    "Burglary",
+    "Anti-social behaviour",
+)
+
+
+def synthetic_rows(seed: int = 5, per_force: int = 3000) -> pd.DataFrame:
+    """SYNTHETIC crimes: each force a spread of points and one dense cluster."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for slug, (name, (cx, cy)) in FORCES.items():
+        n_spread = per_force * 4 // 5
+        x = np.concatenate(
+            [
+                rng.uniform(cx - 4000, cx + 4000, n_spread),
+                rng.normal(cx, 120, per_force - n_spread),
+            ]
+        )
+        y = np.concatenate(
+            [
+                rng.uniform(cy - 4000, cy + 4000, n_spread),
+                rng.normal(cy, 120, per_force - n_spread),
+            ]
+        )
+        month = pd.period_range("2023-01", "2024-12", freq="M").astype(str)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "slug": slug,
+                    "force": name,
+                    "month": rng.choice(month, per_force),
+                    "crime_type": rng.choice(TYPES, per_force),
+                    "lsoa_code": rng.choice(
+                        [f"E0100{i:04d}" for i in range(12)], per_force
+                    ),
+                    "x": np.round(x),
+                    "y": np.round(y),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_dataset(root, rows: pd.DataFrame, month_type: str = "timestamp") -> None:
+    """Write ``rows`` as the national dataset under ``root`` (two parts per folder).
+
+    As :func:`hotspots.io.ingest_national` writes it: parts named in ``_ledger.json``
+    (:func:`hotspots.io.open_national` reads only those), ``force`` and
+    ``crime_type`` dictionary-encoded. A stray part not in the ledger (left by an
+    interrupted run) must be ignored.
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import shapely
+
+    parts = []
+    for (slug, year), part in rows.groupby([rows["slug"], rows["month"].str[:4]]):
+        folder = root / "crimes" / f"force={slug}" / f"year={year}"
+        folder.mkdir(parents=True)
+        month = (
+            pa.array(part["month"])
+            if month_type == "string"
+            else pa.array(pd.to_datetime(part["month"]).to_numpy(), pa.timestamp("ns"))
+        )
+        table = pa.table(
+            {
+                "force": pa.array(part["force"]).dictionary_encode(),
+                "month": month,
+                "crime_type": pa.array(part["crime_type"]).dictionary_encode(),
+                "lsoa_code": part["lsoa_code"].to_numpy(),
+                "x": part["x"].to_numpy(),
+                "y": part["y"].to_numpy(),
+                "geometry": shapely.to_wkb(shapely.points(part["x"], part["y"])),
+            }
+        )
+        half = table.num_rows // 2
+        pq.write_table(table.slice(0, half), folder / "part-0.parquet")
+        pq.write_table(table.slice(half), folder / "part-1.parquet")
+        pq.write_table(table, folder / "part-9.parquet")  # uncommitted: ignored
+        prefix = f"crimes/force={slug}/year={year}"
+        parts += [f"{prefix}/part-0.parquet", f"{prefix}/part-1.parquet"]
+    ledger = {
+        "version": 1,
+        "commits": 1,
+        "seen": {},
+        "files": {"SYNTHETIC": {"parts": parts}},
+    }
+    (root / "_ledger.json").write_text(json.dumps(ledger), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def national_rows() -> pd.DataFrame:
+    return synthetic_rows()
+
+
+@pytest.fixture(scope="session", params=["timestamp", "string"])
+def national(request, tmp_path_factory, national_rows):
+    """The dataset folder, with ``month`` as a timestamp or as ``YYYY-MM`` text."""
+    out = tmp_path_factory.mktemp(f"national-{request.param}")
+    write_dataset(out, national_rows, request.param)
+    return out
