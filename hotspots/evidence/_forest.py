@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hotspots.evaluation._effect import Effect
+from hotspots.evaluation._glm import normal_quantile
 from hotspots.evidence._meta import study_labels
 from hotspots.evidence._meta_result import MetaAnalysis
 from hotspots.evidence._place import _as_effect, _from_effect
 from hotspots.evidence._placement import LOCAL_LABEL, MIN_POOLED, Placement
+from hotspots.evidence._reviews import review_groups
 
 __all__ = ["LOCAL_COLOUR", "POOLED_COLOUR", "STUDY_COLOUR", "forest_plot"]
 
@@ -35,7 +36,7 @@ def _local(local) -> tuple[float, float, float, str]:
         return local.res, local.ci_low, local.ci_high, local.label
     effect: Effect = _as_effect(local)
     log_res, se, level = _from_effect(effect)
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = normal_quantile(level)
     label = LOCAL_LABEL
     if (
         "SYNTHETIC" in effect.method.upper()
@@ -89,22 +90,16 @@ def _review_rows(reviews) -> list[tuple[str, float, float, str]]:
     """Label, lowest and highest RES, and words for each review with a change."""
     if reviews is None or "percent_change" not in reviews.columns:
         return []
-    stated = reviews[np.isfinite(reviews["percent_change"].astype(float))]
     rows = []
-    for (authors, year), group in stated.groupby(["authors", "year"], sort=False):
-        res = 1 / (1 + group["percent_change"].astype(float) / 100)
-        changes = sorted(-group["percent_change"].astype(float))
-        n = group["n_studies"].dropna()
-        studies = f", {n.iloc[0]:.0f} studies" if len(n) else ""
-        span = "% to ".join(
-            f"{c:.0f}" for c in dict.fromkeys(round(c) for c in changes)
-        )
+    for g in review_groups(reviews):
+        n = f", {g['n_studies']:.0f} studies" if np.isfinite(g["n_studies"]) else ""
+        words = f"{g['span']} {g['words']} (stated)"
         rows.append(
             (
-                f"Review: {authors} {year:.0f}{studies}",
-                float(res.min()),
-                float(res.max()),
-                f"{span}% fewer (stated)",
+                f"Review: {g['authors']} {g['year']:.0f}{n}",
+                g["res_low"],
+                g["res_high"],
+                words,
             )
         )
     return rows

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from hotspots.evaluation._effect import Effect
+from hotspots.evaluation._glm import normal_quantile
 from hotspots.evidence._meta_result import (
     STUDY_TABLE,
     MetaAnalysis,
@@ -133,7 +134,7 @@ def _subgroups(kept, by, method, ci_level):
         fit = pool(
             group["log_res"], group["se_log_res"], method=method, ci_level=ci_level
         )
-        z = float(stats.norm.ppf(0.5 + ci_level / 2))
+        z = normal_quantile(ci_level)
         q_within += fit.q
         rows.append(
             {
@@ -217,7 +218,7 @@ def meta_analysis(
             "or p-value in the study table), or mark them in_meta_analysis = yes"
         )
     fit = pool(kept["log_res"], kept["se_log_res"], method=method, ci_level=ci_level)
-    z = float(stats.norm.ppf(0.5 + ci_level / 2))
+    z = normal_quantile(ci_level)
     kept["res"] = np.exp(kept["log_res"].astype(float))
     kept["res_ci_low"] = np.exp(kept["log_res"] - z * kept["se_log_res"])
     kept["res_ci_high"] = np.exp(kept["log_res"] + z * kept["se_log_res"])

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hotspots.evaluation._effect import Effect
+from hotspots.evaluation._glm import normal_quantile
 from hotspots.evidence._meta import meta_analysis
 from hotspots.evidence._placement import (
     LOCAL_LABEL,
@@ -40,7 +40,7 @@ def _from_effect(effect: Effect) -> tuple[float, float, float]:
             "estimable)"
         )
     details = effect.details
-    z = float(stats.norm.ppf(0.5 + effect.ci_level / 2))
+    z = normal_quantile(effect.ci_level)
     if effect.measure == "relative effect size":
         log_res = float(details.get("log_res", math.log(effect.estimate)))
         se = details.get("se_log_res", math.nan)
@@ -250,7 +250,7 @@ def place_result(
         )
     k_pooled = without.k if without is not None else 0
     quoted = without is not None and with_local is not None and k_pooled >= MIN_POOLED
-    z = float(stats.norm.ppf(0.5 + local_level / 2))
+    z = normal_quantile(local_level)
     low, high = math.exp(log_res - z * se), math.exp(log_res + z * se)
     change = (1 / res - 1) * 100
     position = (

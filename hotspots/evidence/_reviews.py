@@ -8,16 +8,16 @@ These are shown beside the study table; they are not pooled again.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 import pandas as pd
 
+from hotspots.evidence._studies import read_table
 from hotspots.exceptions import SchemaError
 
-__all__ = ["REVIEW_COLUMNS", "load_reviews", "review_sentence"]
+__all__ = ["REVIEW_COLUMNS", "load_reviews", "review_groups", "review_sentence"]
 
 #: Columns of the review table, in order (see docs/methods/evidence.md).
 REVIEW_COLUMNS = (
@@ -84,12 +84,7 @@ def load_reviews(path: str | Path | IO[str] | None = None) -> pd.DataFrame:
     >>> bool((reviews["source"] != "").all())
     True
     """
-    if path is None:
-        with resources.as_file(resources.files("hotspots.data") / _FILE) as real:
-            frame = pd.read_csv(real, dtype=str, keep_default_na=False)
-    else:
-        source = Path(path) if isinstance(path, str) else path
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    frame = read_table(path, _FILE)
     missing = [c for c in REVIEW_COLUMNS if c not in frame.columns]
     if missing:
         raise SchemaError(
@@ -140,24 +135,55 @@ def review_sentence(reviews: pd.DataFrame) -> str:
     crimes at treated places than at control places, depending on the effect
     measure.
     """
-    stated = reviews[np.isfinite(reviews["percent_change"].astype(float))]
-    if stated.empty:
+    groups = review_groups(reviews)
+    if not groups:
         return ""
     parts = []
-    for (authors, year), group in stated.groupby(["authors", "year"], sort=False):
-        changes = sorted(-group["percent_change"].astype(float))
-        low, high = changes[0], changes[-1]
-        words = "fewer" if low >= 0 else "more"
-        span = (
-            f"{abs(low):.0f}%"
-            if round(low) == round(high)
-            else f"{abs(low):.0f}% to {abs(high):.0f}%"
+    for g in groups:
+        pooled = (
+            f", pooling {g['n_studies']:.0f} studies,"
+            if np.isfinite(g["n_studies"])
+            else ""
         )
-        studies = group["n_studies"].dropna()
-        pooled = f", pooling {studies.iloc[0]:.0f} studies," if len(studies) else ""
-        measure = ", depending on the effect measure" if len(group) > 1 else ""
+        measure = ", depending on the effect measure" if g["measures"] > 1 else ""
         parts.append(
-            f"{authors} ({year:.0f}){pooled} found {span} {words} crimes at "
-            f"treated places than at control places{measure}"
+            f"{g['authors']} ({g['year']:.0f}){pooled} found {g['span']} "
+            f"{g['words']} crimes at treated places than at control places{measure}"
         )
     return "Published reviews: " + "; ".join(parts) + "."
+
+
+def review_groups(reviews: pd.DataFrame) -> list[dict]:
+    """Return each review's stated pooled changes, as the sentence and plot show them.
+
+    Returns
+    -------
+    list of dict
+        One per review (same authors and year) with a stated ``percent_change``:
+        ``authors``, ``year``, ``n_studies`` (NaN when not given), ``span`` (the
+        stated changes as whole percentages, "8%" or "8% to 16%"), ``words``
+        ("fewer" or "more" crimes), ``res_low`` and ``res_high`` (the changes as
+        relative effect sizes) and ``measures`` (rows, one per effect measure).
+    """
+    stated = reviews[np.isfinite(reviews["percent_change"].astype(float))]
+    groups = []
+    for (authors, year), group in stated.groupby(["authors", "year"], sort=False):
+        change = group["percent_change"].astype(float)
+        low, high = sorted(-change)[0], sorted(-change)[-1]
+        res = 1 / (1 + change / 100)
+        studies = group["n_studies"].dropna()
+        groups.append(
+            {
+                "authors": authors,
+                "year": float(year),
+                "n_studies": float(studies.iloc[0]) if len(studies) else np.nan,
+                "span": f"{abs(low):.0f}%"
+                if round(low) == round(high)
+                else f"{abs(low):.0f}% to {abs(high):.0f}%",
+                "words": "fewer" if low >= 0 else "more",
+                "res_low": float(res.min()),
+                "res_high": float(res.max()),
+                "measures": len(group),
+            }
+        )
+    return groups

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hotspots.evaluation._glm import normal_quantile
 from hotspots.exceptions import SchemaError
 
 __all__ = [
@@ -89,23 +90,20 @@ DISPLAY_LEVEL = 0.95
 _FILE = "evidence_studies.csv"
 
 
-def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
-
-
 def _ids(frame: pd.DataFrame, mask) -> str:
     ids = list(frame.loc[mask, "study_id"])
     more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
     return ", ".join(map(str, ids[:10])) + more
 
 
-def _read(path) -> pd.DataFrame:
+def read_table(path, name: str = _FILE) -> pd.DataFrame:
+    """Read a bundled evidence table (``name``) or the CSV at ``path`` as text."""
     if path is None:
-        text = resources.files("hotspots.data").joinpath(_FILE)
+        text = resources.files("hotspots.data").joinpath(name)
         if not text.is_file():
             raise FileNotFoundError(
-                f"the bundled study table hotspots/data/{_FILE} is missing; "
-                "reinstall hotspots or pass path= to a table with STUDY_COLUMNS"
+                f"the bundled table hotspots/data/{name} is missing; reinstall "
+                "hotspots or pass path= to a table with the same columns"
             )
         with resources.as_file(text) as real:
             return pd.read_csv(real, dtype=str, keep_default_na=False)
@@ -245,7 +243,7 @@ def _convert_row(row: pd.Series) -> tuple[float, float, str, str, float, float]:
         log_res = -math.log1p(est / 100)
         bounds = [-math.log1p(x / 100) for x in ci[::-1]]
     if all(math.isfinite(x) for x in bounds):
-        se = (bounds[1] - bounds[0]) / (2 * _z(row["ci_level"]))
+        se = (bounds[1] - bounds[0]) / (2 * normal_quantile(row["ci_level"]))
         if row["ci_level"] == DISPLAY_LEVEL:
             low, high = bounds
         return log_res, se, "interval", "", low, high
@@ -266,7 +264,7 @@ def convert_studies(frame: pd.DataFrame) -> pd.DataFrame:
     parts = pd.DataFrame(rows, columns=cols, index=frame.index)
     for col in cols:
         out[col] = parts[col].astype(object if col in ("se_from", "_reason") else float)
-    z = _z(DISPLAY_LEVEL)
+    z = normal_quantile(DISPLAY_LEVEL)
     out["res"] = np.exp(out["log_res"])
     lo = out["_lo"].fillna(out["log_res"] - z * out["se_log_res"])
     hi = out["_hi"].fillna(out["log_res"] + z * out["se_log_res"])
@@ -340,7 +338,7 @@ def load_studies(path: str | Path | IO[str] | None = None) -> pd.DataFrame:
     >>> round(float(studies["res"].iloc[0]), 3), studies["se_from"].iloc[0]
     (1.25, 'interval')
     """
-    frame = _read(path)
+    frame = read_table(path)
     _check_columns(frame)
     text = [c for c in frame.columns if c not in (*NUMERIC, *COUNTS)]
     frame[text] = frame[text].apply(lambda col: col.str.strip())

@@ -10,17 +10,21 @@ study table names where every number was read.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from hotspots.evidence import forest_plot, load_reviews, load_studies, place_result
+from hotspots.evidence._meta import study_labels
 from hotspots.evidence._placement import Placement
 from hotspots.pack._charts import _RC, _svg
 from hotspots.pack._format import table
 
 __all__ = ["evidence_context", "evidence_frames", "place_evaluation"]
+
+logger = logging.getLogger(__name__)
 
 #: Columns of the pack's study table, as shown and as written to CSV.
 STUDY_TABLE_COLUMNS = {
@@ -39,19 +43,14 @@ def place_evaluation(evaluation: Any, synthetic: bool) -> Placement | None:
     label = "This evaluation (SYNTHETIC)" if synthetic else "This evaluation"
     try:
         return place_result(evaluation, outcome_type="violence", label=label)
-    except ValueError:
+    except ValueError as error:
+        logger.info("The pack shows no comparison with published studies: %s", error)
         return None
 
 
 def _study_table(placement: Placement) -> pd.DataFrame:
     published = placement.published.copy()
-    published["label"] = (
-        published["authors"].astype(str)
-        + " "
-        + published["year"].map(lambda y: f"{y:.0f}")
-        + ", "
-        + published["place"].astype(str)
-    )
+    published["label"] = study_labels(published).to_numpy()
     published["res"] = published["res"].map(lambda v: f"{v:.2f}")
     published["se_from"] = published["se_from"].replace("", "none published")
     return published[list(STUDY_TABLE_COLUMNS)].rename(columns=STUDY_TABLE_COLUMNS)
