@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 
+import click
 import pytest
 
 import hotspots
@@ -88,6 +89,31 @@ def test_help_loads_no_heavy_library(verb):
     )
     assert "click" in modules  # the command ran
     assert not _heavy(modules), verb or "hotspots"
+
+
+#: Subcommands of the command groups (``hotspots national top``...).
+SUBCOMMANDS = sorted(
+    (name, sub)
+    for name, command in main.commands.items()
+    if isinstance(command, click.Group)
+    for sub in command.commands
+)
+
+
+def test_the_national_subcommands_are_listed():
+    assert {("national", v) for v in ("counts", "top", "by-force")} <= set(SUBCOMMANDS)
+
+
+@pytest.mark.parametrize(("group", "verb"), SUBCOMMANDS)
+def test_subcommand_help_loads_no_heavy_library(group, verb):
+    """``python -m hotspots national top --help`` builds the parsers only."""
+    args = [group, verb, "--help"]
+    modules = _modules_after(
+        f"import runpy\nsys.argv = ['hotspots', *{args!r}]\n"
+        "runpy.run_module('hotspots', run_name='__main__')\n"
+    )
+    assert "click" in modules
+    assert not _heavy(modules), f"{group} {verb}"
 
 
 def test_first_use_imports_what_the_name_needs():

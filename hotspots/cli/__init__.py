@@ -1,9 +1,9 @@
 """Command line: the ``hotspots`` verbs.
 
 ``hotspots fetch|ingest|quality|find|near-repeat|rates|select|evaluate|schedule``,
-``power|dosage|forces``, ``map``, ``pack`` and ``demo``: one module per verb; each
-parses arguments and calls the same library verbs as the notebooks. No statistics
-live here.
+``power|dosage|forces``, ``national counts|top|by-force``, ``map``, ``pack`` and
+``demo``: one module per verb; each parses arguments and calls the same library verbs
+as the notebooks. No statistics live here.
 
 Building the commands (``hotspots --help``) imports no geospatial or statistics
 library: each verb imports what it uses when it runs.
@@ -27,6 +27,7 @@ from hotspots.cli._find import find
 from hotspots.cli._forces import forces
 from hotspots.cli._ingest import ingest
 from hotspots.cli._map import map_command
+from hotspots.cli._national import national
 from hotspots.cli._near_repeat import near_repeat_command
 from hotspots.cli._pack import pack
 from hotspots.cli._power import power
@@ -73,6 +74,7 @@ for _command in (
     power,
     dosage_command,
     forces,
+    national,
     map_command,
     pack,
     demo_data,

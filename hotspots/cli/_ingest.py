@@ -83,8 +83,8 @@ def ingest(
     if national is not None:
         from hotspots.cli._ingest_national import run_national
 
-        if source is not None or boundary or column_map:
-            fail(ValueError("--national takes no SOURCE, --boundary or --column-map."))
+        if source is not None or column_map:
+            fail(ValueError("--national takes no SOURCE or --column-map."))
         filters = {"forces": forces or None, "start": start, "end": end}
         run_national(
             national,
@@ -92,6 +92,7 @@ def ingest(
             {**filters, "crime_types": crime_types},
             batch_rows=batch_rows,
             progress=progress,
+            boundary=boundary,
         )
         return
     if source is None:

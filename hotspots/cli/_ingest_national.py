@@ -11,20 +11,32 @@ from hotspots.exceptions import HotspotsError
 
 
 def run_national(
-    archive: Path, out: Path, filters: dict, *, batch_rows: int, progress: bool
+    archive: Path,
+    out: Path,
+    filters: dict,
+    *,
+    batch_rows: int,
+    progress: bool,
+    boundary: str | None = None,
 ) -> None:
-    """Ingest ``archive`` into the dataset ``out`` and print the summary."""
+    """Ingest ``archive`` into the dataset ``out`` and print the summary.
+
+    ``boundary`` is the ``--boundary`` text, as for ``hotspots ingest``: a polygon
+    file, or a police force's name or slug (its area).
+    """
     import hotspots
-    from hotspots.io import ingest_national
+    from hotspots.io import ingest_national, read_boundary
 
     types = filters.pop("crime_types")
     if types and types not in hotspots.DEFINITIONS:
         types = [t.strip() for t in types.split(",")]
     try:
+        area = read_boundary(boundary) if boundary else None
         done = ingest_national(
             archive,
             out,
             crime_types=types or None,
+            boundary=area,
             batch_rows=batch_rows,
             progress=progress,
             **filters,

@@ -24,13 +24,13 @@ from hotspots.evaluation._verdict import judge
 from hotspots.evaluation._wdd import SELECTION_CAVEAT, wdd
 from hotspots.exceptions import SchemaError
 from hotspots.quality import (
+    ArtefactAction,
     QualityReport,
     check_data,
     describe_places,
+    gap_months,
     handle_artefacts,
 )
-from hotspots.quality._coverage import gap_months
-from hotspots.quality._places import ArtefactAction
 from hotspots.tracking import Dosage
 
 __all__ = ["Evaluation", "evaluate"]

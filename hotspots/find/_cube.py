@@ -24,7 +24,7 @@ from hotspots.exceptions import CRSError, HotspotsWarning, SchemaError
 from hotspots.find._gistar import benjamini_hochberg, gistar_arrays
 from hotspots.find._grid import Shape, assign_cells, make_grid
 from hotspots.find._weights import Neighbours, spatial_weights
-from hotspots.quality._coverage import gap_months
+from hotspots.quality import gap_months
 
 __all__ = ["space_time_cube", "space_time_weights"]
 

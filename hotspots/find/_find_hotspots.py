@@ -10,12 +10,13 @@ from hotspots.find._grid import Shape, count_points
 from hotspots.find._kde import Kernel, kde
 from hotspots.find._weights import Neighbours
 from hotspots.quality import (
+    ArtefactAction,
     QualityReport,
     check_data,
     describe_places,
     handle_artefacts,
+    warn_flagged,
 )
-from hotspots.quality._places import ArtefactAction, warn_flagged
 
 __all__ = ["find_hotspots"]
 

@@ -37,6 +37,9 @@ class Source:
     ``name`` is shown in messages and the ``source`` column; ``month`` and ``slug``
     come from the file name (None for a lone CSV named otherwise); ``load`` returns
     the file's bytes; ``size`` is their number (uncompressed, for a ZIP member).
+    ``mtime_ns`` (a file on disk: its modification time, ns) and ``crc32`` (a ZIP
+    member: the CRC-32 of its bytes, from the ZIP's directory) let
+    :func:`hotspots.io.ingest_national` notice a changed file without reading it.
     """
 
     name: str
@@ -44,6 +47,8 @@ class Source:
     slug: str | None
     load: Callable[[], bytes]
     size: int | None = None
+    mtime_ns: int | None = None
+    crc32: int | None = None
 
 
 def _is_metadata(name: str) -> bool:
@@ -89,7 +94,15 @@ def open_sources(path: Path) -> Iterator[tuple[list[Source], list[SkippedFile]]]
         return
     match = STREET_RE.search(path.name)
     month, slug = match.groups() if match else (None, None)
-    yield [Source(path.name, month, slug, path.read_bytes, path.stat().st_size)], []
+    stat = path.stat()
+    yield (
+        [
+            Source(
+                path.name, month, slug, path.read_bytes, stat.st_size, stat.st_mtime_ns
+            )
+        ],
+        [],
+    )
 
 
 def _none_found(where: str, found: list[str], skipped: list[SkippedFile]) -> str:
@@ -118,10 +131,10 @@ def _from_folder(path: Path) -> tuple[list[Source], list[SkippedFile]]:
             skipped.append(why._replace(source=f"{path.name}/{rel}"))
             continue
         month, slug = STREET_RE.search(rel).groups()  # type: ignore[union-attr]
+        stat = file.stat()
+        name = f"{path.name}/{rel}"
         sources.append(
-            Source(
-                f"{path.name}/{rel}", month, slug, file.read_bytes, file.stat().st_size
-            )
+            Source(name, month, slug, file.read_bytes, stat.st_size, stat.st_mtime_ns)
         )
     if not sources:
         listing = sorted(p.name for p in path.iterdir())
@@ -145,13 +158,15 @@ def _from_zip(
             skipped.append(why._replace(source=f"{path.name}!{member}"))
             continue
         month, slug = STREET_RE.search(member).groups()  # type: ignore[union-attr]
+        info = archive.getinfo(member)
         sources.append(
             Source(
                 f"{path.name}!{member}",
                 month,
                 slug,
                 lambda m=member: archive.read(m),  # type: ignore[misc]
-                archive.getinfo(member).file_size,
+                info.file_size,
+                crc32=info.CRC,
             )
         )
     if not sources:

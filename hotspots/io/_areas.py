@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import threading
 from functools import cache
 from importlib import resources
 
@@ -28,9 +29,11 @@ from hotspots.io._schema import BNG
 __all__ = [
     "FAR_OUTSIDE_KM",
     "far_outside_by_force",
+    "far_outside_table",
     "force_area",
     "force_polygon",
     "outside_force_area",
+    "outside_metres",
 ]
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ logger = logging.getLogger(__name__)
 FAR_OUTSIDE_KM = 5.0
 _FILE = "force_areas.geojson.gz"
 _M_PER_KM = 1000.0
+#: GEOS builds a prepared outline's index on first use: one thread at a time.
+_GEOS_LOCK = threading.Lock()
 
 
 @cache
@@ -210,7 +215,8 @@ def outside_force_area(
         if slug is None or slug not in areas.index:
             continue
         rows = located & (slugs == slug)
-        out[rows] = _distance(areas.loc[slug, "geometry"], x[rows], y[rows])
+        with _GEOS_LOCK:
+            out[rows] = _distance(areas.loc[slug, "geometry"], x[rows], y[rows])
     result = pd.Series(out, index=crimes.index, name="outside_force_area_m")
     n_far = int((result > km * _M_PER_KM).sum())
     result.attrs["hotspots"] = {"km": km, "n_far": n_far}
@@ -233,6 +239,31 @@ def _distance(area, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return dist
 
 
+def outside_metres(
+    codes: np.ndarray, values: list[str], x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """:func:`outside_force_area` on arrays: force codes into ``values``, metres.
+
+    For the readers, which have each row's force text as dictionary codes and its
+    British National Grid coordinates before any GeoDataFrame exists. Safe to call
+    from several threads (the outlines are used under one lock).
+    """
+    out = np.full(len(x), np.nan)
+    located = np.isfinite(x) & np.isfinite(y)
+    areas = _areas()
+    by_slug: dict[str, list[int]] = {}
+    for i, value in enumerate(values):
+        slug = lookup_force(value)
+        if slug is not None and slug in areas.index:
+            by_slug.setdefault(slug, []).append(i)
+    for slug, which in by_slug.items():
+        rows = located & np.isin(codes, which)
+        if rows.any():
+            with _GEOS_LOCK:
+                out[rows] = _distance(areas.loc[slug, "geometry"], x[rows], y[rows])
+    return out
+
+
 def far_outside_by_force(
     crimes: gpd.GeoDataFrame, *, km: float = FAR_OUTSIDE_KM
 ) -> pd.DataFrame:
@@ -242,13 +273,38 @@ def far_outside_by_force(
     unknown), ``has_outline``, ``far_outside_area`` (count; 0 where no outline) and
     ``furthest_km`` (NaN when none is far).
     """
-    columns = ["force", "slug", "has_outline", "far_outside_area", "furthest_km"]
     if len(crimes) == 0 or "force" not in crimes.columns:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_FAR_COLUMNS)
     metres = outside_force_area(crimes, km=km).to_numpy()
     codes, values = _codes(crimes["force"])
+    return far_outside_table(codes, values, metres, km=km)
+
+
+_FAR_COLUMNS = ["force", "slug", "has_outline", "far_outside_area", "furthest_km"]
+
+
+def far_outside_table(
+    codes: np.ndarray,
+    values: list[str],
+    metres: np.ndarray,
+    *,
+    km: float = FAR_OUTSIDE_KM,
+    log: bool = False,
+) -> pd.DataFrame:
+    """:func:`far_outside_by_force` from force codes (-1: the last value) and metres.
+
+    ``log=True`` logs the count as :func:`outside_force_area` does.
+    """
+    if not len(metres):
+        return pd.DataFrame(columns=_FAR_COLUMNS)
     codes = np.where(codes < 0, len(values) - 1, codes)  # missing: "nan"
     far = metres > km * _M_PER_KM
+    if log and far.any():
+        logger.info(
+            "%s located row(s) lie more than %g km outside their force area.",
+            f"{int(far.sum()):,}",
+            km,
+        )
     n_far = np.bincount(codes[far], minlength=len(values))
     furthest = pd.Series(metres[far]).groupby(codes[far]).max()
     texts: dict[str, list[int]] = {}  # one row per text, as groupby on the texts
@@ -269,4 +325,4 @@ def far_outside_by_force(
                 max(top) / _M_PER_KM if n else np.nan,
             )
         )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=_FAR_COLUMNS)

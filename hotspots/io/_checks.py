@@ -21,12 +21,16 @@ from hotspots.io._quarantine import FILTER_REASONS, REASONS
 from hotspots.io._schema import BNG, UK_BOUNDS, WGS84
 
 __all__ = [
+    "Coordinates",
+    "IdColumn",
     "KeptIds",
     "RowReasons",
     "categorical",
     "check_coordinates",
     "check_duplicates",
     "coded",
+    "read_coordinates",
+    "read_ids",
     "to_text",
 ]
 
@@ -139,6 +143,60 @@ def _parse_numbers(text) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return values, blank_np, is_number.to_numpy(zero_copy_only=False)
 
 
+@dataclass(frozen=True)
+class Coordinates:
+    """Coordinate text columns read as numbers and projected, before any check.
+
+    ``a``/``b`` are the values as written (longitude/latitude or easting/northing,
+    NaN where blank or not a number), with per-row ``*_blank`` and ``*_number``
+    flags; ``lon``, ``lat``, ``x``, ``y`` are both systems (EPSG:4326 degrees and
+    EPSG:27700 metres), not yet masked. Computed per parsed piece, off the main
+    thread (:mod:`hotspots.io._stream_prepare`), then checked per batch.
+    """
+
+    kind: str
+    a: np.ndarray
+    b: np.ndarray
+    a_blank: np.ndarray
+    b_blank: np.ndarray
+    a_number: np.ndarray
+    b_number: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list[Coordinates]) -> Coordinates:
+        """Join the coordinates of consecutive pieces (one kind)."""
+        if len(parts) == 1:
+            return parts[0]
+        names = [f for f in cls.__dataclass_fields__ if f != "kind"]
+        joined = {n: np.concatenate([getattr(p, n) for p in parts]) for n in names}
+        return cls(kind=parts[0].kind, **joined)
+
+
+def read_coordinates(first, second, *, kind: str = "lonlat") -> Coordinates:
+    """Read two coordinate text columns as numbers and project them (no checks).
+
+    ``kind="lonlat"``: WGS84 longitude, latitude, projected to British National
+    Grid; ``kind="bng"``: easting, northing, projected to WGS84. Values that are
+    blank or not numbers are NaN and project to infinity or NaN; the checks in
+    :func:`check_coordinates` set those rows aside before the values are used.
+    """
+    a, a_blank, a_num = _parse_numbers(to_text(first))
+    b, b_blank, b_num = _parse_numbers(to_text(second))
+    if kind == "lonlat":
+        lon, lat = a, b
+        x, y = _TO_BNG.transform(lon, lat)
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    else:
+        x, y = a, b
+        lon, lat = _TO_WGS84.transform(x, y)
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return Coordinates(kind, a, b, a_blank, b_blank, a_num, b_num, lon, lat, x, y)
+
+
 def check_coordinates(
     reasons: RowReasons,
     first,
@@ -146,6 +204,7 @@ def check_coordinates(
     *,
     kind: str = "lonlat",
     boundary=None,
+    read: Coordinates | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Check coordinate text columns; return (lon, lat, x, y) with NaN where bad.
 
@@ -156,21 +215,22 @@ def check_coordinates(
         ``placeholder_coordinates``, ``outside_uk``, ``outside_boundary``.
     first, second : pyarrow arrays of text
         Longitude and latitude (``kind="lonlat"``, WGS84 degrees) or easting and
-        northing (``kind="bng"``, EPSG:27700 metres).
+        northing (``kind="bng"``, EPSG:27700 metres). Ignored when ``read`` is
+        given.
     boundary : shapely geometry in EPSG:27700, optional
         Rows outside it are set aside as ``outside_boundary``.
+    read : Coordinates, optional
+        The columns already read by :func:`read_coordinates` (same ``kind``).
     """
-    a, a_blank, a_num = _parse_numbers(to_text(first))
-    b, b_blank, b_num = _parse_numbers(to_text(second))
-    reasons.mark(a_blank | b_blank, "no_coordinates")
-    reasons.mark(~(a_num & b_num), "bad_coordinates")
+    c = read if read is not None else read_coordinates(first, second, kind=kind)
+    a, b = c.a, c.b
+    reasons.mark(c.a_blank | c.b_blank, "no_coordinates")
+    reasons.mark(~(c.a_number & c.b_number), "bad_coordinates")
     finite = np.isfinite(a) & np.isfinite(b)
     reasons.mark(~finite, "bad_coordinates", "not a finite number")
-    _check_placeholders(reasons, a, b, kind=kind)
-    if kind == "lonlat":
-        lon, lat = a, b
-        x, y = _TO_BNG.transform(lon, lat)
-        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    _check_placeholders(reasons, a, b, kind=c.kind)
+    lon, lat, x, y = c.lon, c.lat, c.x, c.y
+    if c.kind == "lonlat":
         min_lon, min_lat, max_lon, max_lat = UK_BOUNDS
         inside = (
             (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
@@ -188,7 +248,6 @@ def check_coordinates(
             ),
         )
     else:
-        x, y = a, b
         min_x, min_y, max_x, max_y = _BNG_BOX
         inside = (x >= min_x) & (x <= max_x) & (y >= min_y) & (y <= max_y)
         reasons.mark(
@@ -203,8 +262,6 @@ def check_coordinates(
                 "",
             ),
         )
-        lon, lat = _TO_WGS84.transform(x, y)
-        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     if boundary is not None:
         ok = reasons.ok
         outside = np.zeros(len(x), dtype=bool)
@@ -233,37 +290,71 @@ def _check_placeholders(reasons: RowReasons, a, b, *, kind: str) -> None:
 
 
 @dataclass(frozen=True)
+class IdColumn:
+    """A Crime ID column trimmed, with each value's byte length and 64-bit hash.
+
+    ``hashes`` are :func:`~hotspots.io._hashing.text_hashes` of ``text`` (equal
+    texts, equal hashes). Read per parsed piece, off the main thread
+    (:mod:`hotspots.io._stream_prepare`).
+    """
+
+    text: pa.Array
+    length: np.ndarray
+    hashes: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list[IdColumn]) -> IdColumn:
+        """Join the columns of consecutive pieces."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            pa.concat_arrays([p.text for p in parts]),
+            np.concatenate([p.length for p in parts]),
+            np.concatenate([p.hashes for p in parts]),
+        )
+
+
+def read_ids(crime_id) -> IdColumn:
+    """Trim a Crime ID text column and hash every value (see :class:`IdColumn`)."""
+    ids = to_text(crime_id)
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    length = pc.binary_length(ids).to_numpy(zero_copy_only=False)
+    return IdColumn(ids, length, text_hashes(ids))
+
+
+@dataclass(frozen=True)
 class KeptIds:
     """The rows left with a non-blank Crime ID after :func:`check_duplicates`."""
 
     rows: np.ndarray  # row numbers in the batch
-    ids: pa.Array  # their trimmed IDs
+    ids: pa.Array  # the batch's trimmed IDs, every row (take ``rows`` for theirs)
     force: np.ndarray  # their force, as codes into ``forces``
     forces: list  # distinct force values
     hashes: np.ndarray  # uint64 hash of (force, ID): :func:`text_hashes` mixed
 
 
-def check_duplicates(reasons: RowReasons, force, crime_id) -> KeptIds:
+def check_duplicates(
+    reasons: RowReasons, force, crime_id, *, read: IdColumn | None = None
+) -> KeptIds:
     """Set aside repeats of a non-blank Crime ID within a force (first one kept).
 
     Hashes each (force, trimmed ID) to 64 bits (:func:`text_hashes`); only rows
     sharing a hash with another are compared as text, so the result is exact and
     the usual case, every ID once, costs one pass. Returns the rows still kept
-    with an ID, their IDs and hashes (for the check across batches).
+    with an ID, the IDs and the rows' hashes (for the check across batches).
+    ``read`` is the column already read by :func:`read_ids` (``crime_id`` is then
+    ignored).
     """
-    ids = to_text(crime_id)
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
-    length = pc.binary_length(ids).to_numpy(zero_copy_only=False)
-    rows = np.flatnonzero(reasons.ok & (length > 0))
-    ids = ids.take(pa.array(rows))
+    c = read if read is not None else read_ids(crime_id)
+    rows = np.flatnonzero(reasons.ok & (c.length > 0))
     force_code, forces = pd.factorize(np.asarray(force, dtype=object)[rows])
     with np.errstate(over="ignore"):
         salt = mix(force_code.astype(np.uint64) + np.uint64(1))
-        hashes = text_hashes(ids) ^ salt
+        hashes = c.hashes[rows] ^ salt
     shared = pd.Series(hashes).duplicated(keep=False).to_numpy()
     if shared.any():  # compare the texts of the rows that share a hash
-        text = pc.dictionary_encode(ids.filter(pa.array(shared)))
+        text = pc.dictionary_encode(c.text.take(pa.array(rows[shared])))
         id_code = text.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         key = force_code[shared] * (len(text.dictionary) + 1) + id_code
         repeat = np.zeros(len(rows), dtype=bool)
@@ -272,6 +363,5 @@ def check_duplicates(reasons: RowReasons, force, crime_id) -> KeptIds:
         dup[rows[repeat]] = True
         reasons.mark(dup, "duplicate_crime_id")
         keep = ~repeat
-        rows, ids = rows[keep], ids.filter(pa.array(keep))
-        force_code, hashes = force_code[keep], hashes[keep]
-    return KeptIds(rows, ids, force_code, list(forces), hashes)
+        rows, force_code, hashes = rows[keep], force_code[keep], hashes[keep]
+    return KeptIds(rows, c.text, force_code, list(forces), hashes)

@@ -23,6 +23,7 @@ from hotspots.exceptions import InputFileError, SchemaError
 from hotspots.io._decode import (
     CONTROL_RE,
     MAX_LINES_IN_VALUE,
+    NOT_CONTROL_BYTES,
     decode_bytes,
 )
 
@@ -59,6 +60,9 @@ class RawTable:
     has_control : numpy.ndarray or None
         Per parsed row, True if a value holds a control character (NUL etc.); None
         when the file has none at all (the usual case, checked on the raw bytes).
+    prepared : object or None
+        Columns a reader computed from this piece ahead of its checks (police.uk:
+        :class:`hotspots.io._stream_prepare.Prepared`); None when not computed.
     """
 
     source: str
@@ -68,6 +72,7 @@ class RawTable:
     header: list[str]
     encoding: str
     has_control: np.ndarray | None = None
+    prepared: object = None
 
 
 def read_header(data: bytes, source: str) -> tuple[list[str], int]:
@@ -128,7 +133,15 @@ def parse_csv_bytes(
 
 
 _NON_SPACE = re.compile(rb"\S")
-_CONTROL_BYTE = re.compile(CONTROL_RE.encode("ascii"))
+
+
+def has_control_byte(data: bytes, start: int, end: int) -> bool:
+    """Say whether ``data[start:end]`` holds a control byte (:data:`CONTROL_RE`).
+
+    ``bytes.translate`` deleting every other byte runs at memory speed (about 0.1 s
+    for 265 MB); a regular-expression search for the character class took 1 s.
+    """
+    return len(data[start:end].translate(None, NOT_CONTROL_BYTES)) > 0
 
 
 def missing_columns_message(source: str, missing: list[str], header: list[str]) -> str:
@@ -171,12 +184,15 @@ def parse_rows(
     columns: tuple[str, ...],
     *,
     use_threads: bool = True,
+    may_have_control: bool = True,
 ) -> RawTable:
     """Parse the data lines ``data[span[0]:span[1]]`` (whole lines, no header).
 
     Record numbers in ``row`` and ``bad_rows`` count from 1 at ``span[0]``. A
     file whose body holds no quote character parses line by line, so its body
     can be parsed in pieces at line ends (:mod:`hotspots.io._csv_chunks`).
+    ``may_have_control=False`` skips the control-byte scan of the span (the
+    caller has scanned the whole file once and found none).
     """
     body_start, body_end = span
     names = [f"f{i}" for i in range(len(header))]
@@ -211,7 +227,7 @@ def parse_rows(
         for c in columns
     ]
     has_control = None
-    if _CONTROL_BYTE.search(data, body_start, body_end):
+    if may_have_control and has_control_byte(data, body_start, body_end):
         joined = pc.binary_join_element_wise(*table.columns, "\t")
         has_control = pc.match_substring_regex(joined, CONTROL_RE).to_numpy(
             zero_copy_only=False

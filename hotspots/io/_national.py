@@ -21,20 +21,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from hotspots.exceptions import HotspotsWarning, InputFileError, SchemaError
+from hotspots.exceptions import HotspotsWarning
 from hotspots.io._archive import Source, open_sources, warn_unexpected_names
-from hotspots.io._assemble import normalise_months
+from hotspots.io._assemble import as_boundary, normalise_months
 from hotspots.io._crime_types import report_old_names
 from hotspots.io._csv import RawTable
 from hotspots.io._csv_chunks import parse_csv_pieces
-from hotspots.io._national_batch import Batch
-from hotspots.io._national_ledger import Ledger, ledger_key
+from hotspots.io._national_batch import READ_ERRORS, Batch
+from hotspots.io._national_ledger import (
+    Ledger,
+    boundary_record,
+    compare_file,
+    ledger_key,
+    note_file,
+)
 from hotspots.io._national_result import NationalIngest, summary_warning
-from hotspots.io._national_write import write_batch
+from hotspots.io._national_write import wait_for_writes, write_batch
 from hotspots.io._policeuk import Wanted, not_wanted
 from hotspots.io._schema import POLICEUK_COLUMNS, REQUIRED_POLICEUK_COLUMNS
 from hotspots.io._stream import Rules
 from hotspots.io._stream_ids import SeenIds
+from hotspots.io._stream_prepare import prepare
 
 __all__ = ["NationalIngest", "ingest_national"]
 
@@ -63,8 +70,11 @@ class _Run:
 
 
 def _failed(run: _Run, src: Source, sha: str, err: Exception) -> None:
-    """Record a file that cannot be read at all as failed in the ledger, and warn."""
-    run.ledger.files[ledger_key(src.name)] = {
+    """Record a file that cannot be read at all as failed in the ledger, and warn.
+
+    At whatever piece it failed, none of its rows is in the dataset.
+    """
+    entry: dict = {
         "size": src.size,
         "sha256": sha,
         "force": src.slug,
@@ -73,12 +83,14 @@ def _failed(run: _Run, src: Source, sha: str, err: Exception) -> None:
         "error": str(err),
         "parts": [],
     }
+    note_file(entry, src)
+    run.ledger.files[ledger_key(src.name)] = entry
     run.failed.append(src.name)
     warnings.warn(
         f"{src.name} was not read: {err} It is listed as failed in the ledger "
         "and read again when the file changes.",
         HotspotsWarning,
-        stacklevel=4,
+        stacklevel=3,
     )
 
 
@@ -96,10 +108,11 @@ def _load(src: Source) -> tuple[Source, str, Iterator[RawTable] | Exception]:
         columns=POLICEUK_COLUMNS,
         required=REQUIRED_POLICEUK_COLUMNS,
         use_threads=False,
+        prepare=prepare,  # coordinates, IDs and force-area distances, here
     )
     try:
         first = next(pieces)
-    except (InputFileError, SchemaError) as err:
+    except READ_ERRORS as err:
         return src, sha, err
     return src, sha, chain([first], pieces)
 
@@ -123,8 +136,15 @@ def _loaded(
 
 
 def _to_read(sources, skipped, ledger: Ledger, start_p, end_p, wanted):
-    """Split the archive's files into (to read, already ingested count, in scope)."""
-    todo, done, in_scope = [], 0, 0
+    """Split the archive's files: (to read, already ingested, in scope, touched).
+
+    A file in the ledger is compared by size and modification time (a ZIP member:
+    size and CRC-32), and by SHA-256 only when those differ or were not recorded
+    (:func:`~hotspots.io._national_ledger.compare_file`). A failed file is read
+    again when it changed; an ingested one that changed is warned about and not
+    read; one whose bytes are the same gets its new time recorded (``touched``).
+    """
+    todo, done, in_scope, touched = [], 0, 0, 0
     for src in sources:
         why = not_wanted(src, start_p, end_p, wanted)
         if why is not None:
@@ -132,20 +152,29 @@ def _to_read(sources, skipped, ledger: Ledger, start_p, end_p, wanted):
             continue
         in_scope += 1
         entry = ledger.files.get(ledger_key(src.name))
-        if entry is None or (entry["status"] == "failed" and entry["size"] != src.size):
+        state = None if entry is None else compare_file(entry, src)
+        if entry is None or (entry["status"] == "failed" and state == "changed"):
             todo.append(src)
             continue
         done += 1
-        if entry["size"] != src.size:
+        if state == "touched":
+            note_file(entry, src)
+            touched += 1
+        elif state == "changed":
+            what = (
+                f"{entry['size']:,} -> {src.size:,} bytes"
+                if entry["size"] != src.size
+                else "same size, other content"
+            )
             warnings.warn(
-                f"{src.name} has changed size since it was ingested ({entry['size']:,}"
-                f" -> {src.size:,} bytes); it is not read again, so the dataset keeps "
-                "the earlier copy. To take the new one, ingest into a new folder.",
+                f"{src.name} has changed since it was ingested ({what}); it is not "
+                "read again, so the dataset keeps the earlier copy. To take the new "
+                "one, ingest the archive into a new output folder (a new out).",
                 HotspotsWarning,
-                stacklevel=4,
+                stacklevel=3,
             )
     todo.sort(key=lambda s: (s.slug or "", s.month or "", s.name))
-    return todo, done, in_scope
+    return todo, done, in_scope, touched
 
 
 def ingest_national(
@@ -156,6 +185,7 @@ def ingest_national(
     forces=None,
     start: str | None = None,
     end: str | None = None,
+    boundary=None,
     batch_rows: int = 1_000_000,
     progress: bool = True,
 ) -> NationalIngest:
@@ -180,9 +210,16 @@ def ingest_national(
         As in :func:`hotspots.read_policeuk`; files outside ``forces`` or
         ``start``..``end`` are not opened, other rows are set aside as filters.
         Keep them the same for every run into one dataset.
+    boundary : shapely geometry, GeoSeries, GeoDataFrame or str, optional
+        Study area, as in :func:`hotspots.read_policeuk`: a GeoDataFrame or
+        GeoSeries with a CRS, a shapely geometry in EPSG:27700, or a force's name
+        or slug (its area). Rows outside it are set aside as ``outside_boundary``.
+        The ledger records it (a SHA-256 of its normalised WKB and a description);
+        a later run into the same dataset must pass the same area (or none if
+        the first passed none).
     batch_rows : int, default 1_000_000
         Rows checked and written at a time: files are added to a batch until it
-        holds at least this many rows; a file larger than 64 MiB (about 250,000
+        holds at least this many rows; a file larger than 16 MiB (about 60,000
         rows) is checked and written in pieces of that size, and committed whole.
         Peak memory grows with it, not with the archive: measured on SYNTHETIC
         police.uk archives of 1M and 2M rows, about 1.2 GiB at 1,000,000 and
@@ -194,7 +231,7 @@ def ingest_national(
     Returns
     -------
     NationalIngest
-        Files seen/new/skipped, rows read/kept/set aside (conserved per file,
+        Files seen/new/skipped/failed, rows read/kept/set aside (conserved per file,
         ``rows_read == rows_kept + rows_set_aside``), rows set aside by reason,
         forces, months, seconds and the ``dataset`` path.
 
@@ -204,21 +241,36 @@ def ingest_national(
         The archive does not exist or holds no street-level file, or ``out`` is a
         non-empty folder that is not a national dataset.
     ValueError
-        ``batch_rows`` is below 1, or a force, month or crime type is not known.
+        ``batch_rows`` is below 1; a force, month or crime type is not known, or
+        a text ``boundary`` names no force; or ``out`` holds rows checked against
+        another ``boundary`` (ingest into a new folder).
+    CRSError
+        ``boundary`` is a GeoDataFrame or GeoSeries without a CRS.
 
     Warns
     -----
     HotspotsWarning
         Rows set aside for data problems, by reason; files most of whose rows fail
-        one check (as :func:`hotspots.read_policeuk`); files that cannot be read
-        (recorded as failed in the ledger); files changed since they were ingested;
-        street-like files with unexpected names.
+        one check (as :func:`hotspots.read_policeuk`, judged over the whole file
+        when it is read in pieces); files that cannot be read (recorded as failed
+        in the ledger); files changed since they were ingested; street-like files
+        with unexpected names.
 
     Notes
     -----
     A Crime ID repeated within a force is set aside across batches and runs as in
     :func:`hotspots.read_policeuk`: the first occurrence ingested is kept (files are
-    read force by force, in month order). :doc:`/docs/methods/national`.
+    read force by force, in month order).
+
+    A file that cannot be parsed, at its first piece or a later one, is recorded as
+    failed and none of its rows is written or remembered; the other files of the
+    run are ingested. Files already in the ledger are not read again: a file is
+    taken as unchanged when its size and modification time (a ZIP member: size and
+    CRC-32) are as recorded; when the time differs its SHA-256 is compared, so a
+    file only touched is fine (its new time is recorded), while a changed one, of
+    any size, is warned about and not read (a failed one is read again). Ledgers
+    written before these fields existed are checked by SHA-256 once.
+    :doc:`/docs/methods/national`.
 
     Examples
     --------
@@ -243,13 +295,19 @@ def ingest_national(
         raise ValueError(f"batch_rows must be at least 1; got {batch_rows}.")
     start_p, end_p = normalise_months(start, end)
     wanted = Wanted(forces) if forces is not None else None
-    rules = Rules(resolve_crime_types(crime_types), start_p, end_p, wanted)
+    area = as_boundary(boundary)
+    rules = Rules(resolve_crime_types(crime_types), start_p, end_p, wanted, area)
     out = Path(out)
     logger.info("Ingesting into %s in batches of %s rows.", out.name, f"{batch_rows:,}")
+    wait_for_writes(out)  # parts an earlier failed run in this process still writes
     ledger = Ledger.load(out)
-    run = _Run(ledger, SeenIds(out / "_seen", ledger.seen), rules)
+    record = boundary_record(boundary, area)
+    ledger.use_boundary(record)  # one rule per dataset
+    if record is not None:
+        logger.info("Study area: %s.", record["description"])
+    run = _Run(ledger, SeenIds(out / "_seen", ledger.seen, ledger.id_hash), rules)
     with open_sources(Path(archive)) as (sources, skipped):
-        todo, done, in_scope = _to_read(
+        todo, done, in_scope, touched = _to_read(
             sources, skipped, ledger, start_p, end_p, wanted
         )
         warn_unexpected_names(skipped, stacklevel=2)
@@ -259,13 +317,16 @@ def ingest_national(
         for src, sha, pieces in tqdm(
             _loaded(todo), total=len(todo), disable=not progress, unit="file"
         ):
-            if isinstance(pieces, Exception):
-                _failed(run, src, sha, pieces)
-                continue
-            batch.add(src, sha, pieces)  # commits when it holds batch_rows rows
+            err = (  # batch.add commits when the batch holds batch_rows rows
+                pieces
+                if isinstance(pieces, Exception)
+                else batch.add(src, sha, pieces, stacklevel=3)
+            )
+            if err is not None:  # not parsed, at its first piece or a later one
+                _failed(run, src, sha, err)
         if batch.files:
-            batch.commit()
-        elif run.failed:
+            batch.commit(stacklevel=3)
+        elif run.failed or touched:
             ledger.save()
     t = run.totals
     reasons = {k.split(":", 1)[1]: n for k, n in t.items() if k.startswith("reason:")}

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from hotspots.exceptions import HotspotsWarning
-from hotspots.io._diagnose import warn_whole_file_failures
+from hotspots.io._diagnose import MOST_ROWS, warn_whole_file_failures
 from hotspots.io._policeuk import SAMPLE_COLUMNS
 from hotspots.io._quarantine import FILTER_REASONS, REASONS, Quarantine
 from hotspots.io._result import SkippedFile
 
-__all__ = ["NationalIngest", "summary_warning", "warn_files"]
+__all__ = ["NationalIngest", "first_rows", "summary_warning", "warn_file"]
 
 
 @dataclass(frozen=True)
@@ -80,23 +82,59 @@ class NationalIngest:
         return "\n".join(lines)
 
 
-def warn_files(checked, written) -> None:
-    """Warn about files most of whose rows failed one check, as read_policeuk does."""
-    if not any(written.by_reason.values()):
+def first_rows(quarantine: pd.DataFrame) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """Yield (source, reason code, first row) of rows set aside for data problems."""
+    if quarantine.empty:
         return
-    tables = checked.tables
+    bad = quarantine[~quarantine["is_filter"].astype(bool)]
+    firsts = bad.drop_duplicates(["source", "reason_code"])
+    for j in range(len(firsts)):
+        row = firsts.iloc[[j]]
+        yield str(row["source"].iloc[0]), str(row["reason_code"].iloc[0]), row
+
+
+def warn_file(
+    source: str,
+    rows_in: int,
+    kept: int,
+    by_reason: dict[str, int],
+    samples: dict[str, pd.DataFrame],
+    *,
+    stacklevel: int,
+) -> None:
+    """Warn if most rows of one file (all its pieces) failed one check.
+
+    As :func:`hotspots.read_policeuk` does, through the same function
+    (:func:`~hotspots.io._diagnose.warn_whole_file_failures`), given the file's
+    rows read and kept, its rows set aside by reason and, per reason, its first
+    row set aside (``samples``, the value quoted).
+    """
+    counts = {
+        code: by_reason[code]
+        for code in sorted(samples)
+        if by_reason.get(code, 0) > MOST_ROWS * rows_in
+    }
+    if not counts:  # the common case: nothing to build
+        return
+    # The warning counts a reason's rows and quotes the first. Rather than keep a
+    # file's rows set aside, give it each reason's first row repeated to the
+    # reason's count, as categoricals: about a byte a row and column.
+    first = pd.concat([samples[code] for code in counts], ignore_index=True)
+    wanted = {"source", "reason_code", "reason", "is_filter", "month_text"}
+    wanted.update(c for code in counts for c in SAMPLE_COLUMNS.get(code, ("raw_text",)))
+    first = first[[c for c in first.columns if c in wanted]].astype("category")
+    repeat = np.repeat(np.arange(len(counts)), list(counts.values()))
     view = SimpleNamespace(
-        quarantine=Quarantine(written.quarantine),
-        sources=pd.DataFrame(
-            {
-                "source": [t.source for t in tables],
-                "rows_read": [t.table.num_rows + len(t.bad_rows) for t in tables],
-            }
-        ),
-        # kept rows per file matter only for outside_boundary (no boundary here)
-        crimes=pd.DataFrame({"source": pd.Series([], dtype=str)}),
+        quarantine=Quarantine(first.iloc[repeat]),
+        sources=pd.DataFrame({"source": [source], "rows_read": [rows_in]}),
+        # warn_whole_file_failures asks only whether the file kept any row
+        crimes=pd.DataFrame({"source": [source] if kept else []}, dtype=str),
     )
-    warn_whole_file_failures(view, columns=SAMPLE_COLUMNS, stacklevel=4)  # type: ignore[arg-type]
+    warn_whole_file_failures(
+        view,  # type: ignore[arg-type]
+        columns=SAMPLE_COLUMNS,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def summary_warning(result: NationalIngest) -> None:

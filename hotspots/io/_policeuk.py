@@ -11,12 +11,11 @@ from hotspots.io._archive import Source, open_sources, warn_unexpected_names
 from hotspots.io._assemble import as_boundary, normalise_months
 from hotspots.io._crime_types import report_old_names
 from hotspots.io._csv import RawTable
-from hotspots.io._csv_chunks import parse_csv_pieces
 from hotspots.io._diagnose import warn_whole_file_failures
 from hotspots.io._forces import lookup_force, resolve_force
 from hotspots.io._result import IngestResult, SkippedFile
-from hotspots.io._schema import POLICEUK_COLUMNS, REQUIRED_POLICEUK_COLUMNS
 from hotspots.io._stream import Rules
+from hotspots.io._stream_prepare import read_pieces
 from hotspots.io._stream_read import BATCH_ROWS, Gathered
 
 __all__ = [
@@ -176,7 +175,7 @@ def read_policeuk(
     UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252; CRLF line ends.
     police.uk locations are snapped to anonymised map points and months carry no
     day (:doc:`/docs/methods/policeuk-data`). Files are checked in batches of about
-    250,000 rows (a file larger than 64 MiB in pieces of about that size), with
+    250,000 rows (a file larger than 16 MiB in pieces of about 60,000 rows), with
     the result of checking them all at once; for a whole bulk archive on disk use
     :func:`hotspots.io.ingest_national` (:doc:`/docs/methods/national`).
 
@@ -199,23 +198,20 @@ def read_policeuk(
     batch: list[RawTable] = []
     n_batch = 0
     with open_sources(path) as (sources, skipped):
+        to_read = []
         for src in sources:
             why = not_wanted(src, start_p, end_p, wanted)
             if why is not None:
                 skipped.append(why)
-                continue
-            for piece in parse_csv_pieces(  # a large file comes in pieces
-                src.load(),
-                src.name,
-                columns=POLICEUK_COLUMNS,
-                required=REQUIRED_POLICEUK_COLUMNS,
-            ):
-                batch.append(piece)
-                n_batch += piece.table.num_rows
-                logger.debug("%s: %d rows", src.name, piece.table.num_rows)
-                if n_batch >= BATCH_ROWS:  # check these rows now, let their text go
-                    gathered.add(batch)
-                    batch, n_batch = [], 0
+            else:
+                to_read.append(src)
+        for piece in read_pieces(to_read):  # parsed and prepared ahead, in order
+            batch.append(piece)
+            n_batch += piece.table.num_rows
+            logger.debug("%s: %d rows", piece.source, piece.table.num_rows)
+            if n_batch >= BATCH_ROWS:  # check these rows now, let their text go
+                gathered.add(batch)
+                batch, n_batch = [], 0
         if batch:
             gathered.add(batch)
     warn_unexpected_names(skipped, stacklevel=2)

@@ -28,6 +28,7 @@ from hotspots.io._csv import RawTable
 from hotspots.io._months import parse_months
 from hotspots.io._result import RESPELLED_COLUMNS
 from hotspots.io._schema import CRIME_TYPES
+from hotspots.io._stream_prepare import batch_prepared
 
 if TYPE_CHECKING:
     from hotspots.io._stream_ids import ExactSeen, SeenIds
@@ -61,6 +62,7 @@ class Checked:
     lat: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    outside_m: np.ndarray  # metres outside the row's force area (0 in, NaN unknown)
     month_text: np.ndarray
     crime_type_text: np.ndarray
     respelled: pd.DataFrame
@@ -161,16 +163,14 @@ def check_batch(
             "crime_type_not_requested",
         )
 
+    prepared = batch_prepared(tables)
     lon, lat, x, y = check_coordinates(
-        reasons,
-        table.column("Longitude"),
-        table.column("Latitude"),
-        boundary=rules.boundary,
+        reasons, None, None, boundary=rules.boundary, read=prepared.coords
     )
     if seen is None:
-        check_duplicates(reasons, force_np, table.column("Crime ID"))
-    else:  # within the batch and against earlier batches
-        seen.check(reasons, force_np, table.column("Crime ID"))
+        check_duplicates(reasons, force_np, None, read=prepared.ids)
+    else:  # within the batch and across batches
+        seen.check(reasons, force_np, None, read=prepared.ids)
 
     checked = Checked(
         tables=tables,
@@ -184,6 +184,7 @@ def check_batch(
         lat=lat,
         x=x,
         y=y,
+        outside_m=prepared.outside_m,
         month_text=np.asarray(month_values, dtype=object)[month_code],
         crime_type_text=np.asarray(type_values, dtype=object)[type_code],
         respelled=_respelled_table(

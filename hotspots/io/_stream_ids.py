@@ -1,18 +1,24 @@
-"""Crime IDs already kept, across batches and runs, for the duplicate rule.
+r"""Crime IDs already kept, across batches and runs, for the duplicate rule.
 
 A Crime ID repeated within a force is set aside (the first occurrence is kept).
 :func:`hotspots.read_policeuk` compares the texts exactly
 (:func:`hotspots.io._checks.check_duplicates`). National ingest compares, within a
-batch and across batches, 64-bit hashes of ``force``, a unit separator and
-``crime_id`` (SipHash-2-4 via :func:`pandas.util.hash_array`), and keeps, per
-``Falls within`` value, a sorted array of the hashes of the IDs kept so far: 8
-bytes per kept row with an ID, instead of the 64-character text. The texts are not
-kept, so a hit is not re-checked against them; two different IDs of one force share
-a hash with probability about ``n**2 / 2**65`` (n IDs of
-that force): 3e-6 for 10 million IDs (the Metropolitan Police over ten years), so
-the expected number of genuine crimes wrongly set aside over a national archive is
-far below one. The arrays are saved in the dataset (``_seen/``), named in the ledger,
-so a later run continues the rule where the last one stopped.
+batch and across batches, 64-bit hashes of (``Falls within``, trimmed ``Crime ID``)
+and keeps, per ``Falls within`` value, a sorted array of the hashes of the IDs kept
+so far: 8 bytes per kept row with an ID, instead of the 64-character text. The texts
+are not kept, so a hit is not re-checked against them; two different IDs of one
+force share a hash with probability about ``n**2 / 2**65`` (n IDs of that force):
+3e-6 for 10 million IDs (the Metropolitan Police over ten years), so the expected
+number of genuine crimes wrongly set aside over a national archive is far below one.
+The arrays are saved in the dataset (``_seen/``), named in the ledger, so a later run
+continues the rule where the last one stopped.
+
+The hashes are saved, so they must never change for a dataset: the ledger names the
+scheme (:data:`ID_HASHES`). ``"fx64-1"`` (datasets made from this version on) mixes
+:func:`hotspots.io._hashing.text_hashes` of the ID, computed from Arrow's buffers in
+the threads that parse the files, with a hash of the force text; its values are
+pinned by a test. ``"siphash-2-4"`` (earlier datasets) is SipHash-2-4 of
+``force + "\x1f" + ID`` via :func:`pandas.util.hash_array`, 5-10x slower.
 """
 
 from __future__ import annotations
@@ -25,10 +31,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotspots.io._checks import RowReasons, to_text
+from hotspots.io._checks import IdColumn, RowReasons, read_ids, to_text
+from hotspots.io._hashing import mix, text_hashes
 from hotspots.io._stream_exact import ExactSeen
 
-__all__ = ["ExactSeen", "SeenIds", "id_hashes"]  # ExactSeen: _stream_exact
+__all__ = [  # ExactSeen: _stream_exact
+    "ID_HASH",
+    "ID_HASHES",
+    "ExactSeen",
+    "SeenIds",
+    "fx_id_hashes",
+    "id_hashes",
+]
+
+#: Schemes of saved Crime-ID hashes (see the module's text); new datasets: ID_HASH.
+ID_HASHES = ("fx64-1", "siphash-2-4")
+ID_HASH = "fx64-1"
+_FORCE_SALT = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 def id_hashes(force: np.ndarray, crime_id) -> np.ndarray:
@@ -40,6 +59,19 @@ def id_hashes(force: np.ndarray, crime_id) -> np.ndarray:
     )
     values = joined.to_numpy(zero_copy_only=False)
     return pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
+
+
+def fx_id_hashes(force: np.ndarray, id_hash: np.ndarray) -> np.ndarray:
+    """Return the ``"fx64-1"`` hash per row from its force text and ID hash.
+
+    ``id_hash`` is :func:`~hotspots.io._hashing.text_hashes` of the trimmed ID
+    (:attr:`hotspots.io._checks.IdColumn.hashes`); each distinct force text is
+    hashed the same way and mixed in.
+    """
+    codes, forces = pd.factorize(np.asarray(force, dtype=object))
+    salt = text_hashes(pa.array([str(f) for f in forces], type=pa.string()))
+    with np.errstate(over="ignore"):
+        return mix(np.asarray(id_hash, dtype=np.uint64) ^ (salt ^ _FORCE_SALT)[codes])
 
 
 def _file_stem(key: str) -> str:
@@ -57,8 +89,17 @@ class SeenIds:
         Force text -> file name in ``folder`` (from the ledger).
     """
 
-    def __init__(self, folder: Path, files: dict[str, str]) -> None:
+    def __init__(
+        self, folder: Path, files: dict[str, str], scheme: str = ID_HASH
+    ) -> None:
+        if scheme not in ID_HASHES:
+            raise ValueError(
+                f"the dataset's Crime IDs were hashed with {scheme!r}, which this "
+                f"version does not know ({', '.join(ID_HASHES)}). Ingest into a new "
+                "output folder, or update hotspots."
+            )
         self.folder = folder
+        self.scheme = scheme
         self.files = dict(files)
         self._arrays: dict[str, np.ndarray] = {}
         self._dirty: set[str] = set()
@@ -73,19 +114,28 @@ class SeenIds:
             )
         return self._arrays[key]
 
-    def check(self, reasons: RowReasons, force: np.ndarray, crime_id) -> None:
+    def check(
+        self,
+        reasons: RowReasons,
+        force: np.ndarray,
+        crime_id,
+        *,
+        read: IdColumn | None = None,
+    ) -> None:
         """Set aside repeats of (force, ID), in this batch or kept by an earlier one.
 
         Checks the rows still kept with a non-blank ID (the first occurrence in the
         batch is kept unless an earlier batch kept the ID), then remembers them.
+        ``read``: the batch's IDs already read (:func:`hotspots.io._checks.read_ids`).
         """
-        ids = to_text(crime_id)
-        blank = pc.equal(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(reasons.ok & ~np.asarray(blank, dtype=bool))
+        c = read if read is not None else read_ids(crime_id)
+        rows = np.flatnonzero(reasons.ok & (c.length > 0))
         if not len(rows):
             return
-        take = pa.array(rows)
-        hashes = id_hashes(force[rows], ids.take(take))
+        if self.scheme == "fx64-1":
+            hashes = fx_id_hashes(force[rows], c.hashes[rows])
+        else:
+            hashes = id_hashes(force[rows], c.text.take(pa.array(rows)))
         keys = np.asarray(force[rows], dtype=object)
         dup = np.zeros(len(reasons.ok), dtype=bool)
         dup[rows] = pd.Series(hashes).duplicated(keep="first").to_numpy()

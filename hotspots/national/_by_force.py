@@ -10,6 +10,7 @@ from typing import Any
 from hotspots.national._dask import ClientLike, dask_client, map_tasks
 from hotspots.national._queries import crimes_filter, open_crimes
 from hotspots.national._ship import rebuild, strip
+from hotspots.quality import ARTEFACT_ACTIONS, ArtefactAction
 
 __all__ = ["FUNCS", "force_crimes", "forces_in", "run_by_force"]
 
@@ -17,7 +18,10 @@ logger = logging.getLogger(__name__)
 
 #: Named hotspot runs: the verb of :mod:`hotspots.find` each name calls.
 FUNCS = {"gistar": "gistar", "kde": "kde", "grid": "count_points"}
-_READ = ("force_slug", "force", "month", "crime_type", "lsoa_code", "x", "y")
+_READ = (
+    "force_slug", "force", "month", "crime_type", "lsoa_code", "lsoa_name",
+    "location", "last_outcome_category", "x", "y",
+)  # fmt: skip
 
 
 def forces_in(out: str | Path) -> list[str]:
@@ -42,7 +46,9 @@ def force_crimes(
     """Return one force's crimes as points (EPSG:27700) from the national dataset.
 
     Only the columns ``force_slug``, ``force`` (the published name), ``month``,
-    ``crime_type``, ``lsoa_code`` and the coordinates are read, with crime types,
+    ``crime_type``, ``lsoa_code``, ``lsoa_name``, ``location``,
+    ``last_outcome_category`` (those the dataset has; the last three are what the
+    data-quality checks read) and the coordinates are read, with crime types,
     months and the force pushed down as filters.
     """
     import geopandas as gpd
@@ -72,6 +78,45 @@ def _resolve(func: str | Callable[..., Any]) -> Callable[..., Any]:
     return getattr(hotspots.find, FUNCS[func])
 
 
+def _takes(func: Callable[..., Any], name: str) -> bool:
+    """Say whether ``func`` takes the keyword ``name``."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    return name in parameters
+
+
+def _artefacts(crimes, action: ArtefactAction, func, kwargs: dict, force: str):
+    """Apply the artefact rule to one force's crimes, or leave it to ``func``.
+
+    A function that takes ``artefacts=`` (e.g. :func:`hotspots.find_hotspots`) is
+    given it; otherwise the crimes at flagged map points are handled here with
+    :func:`hotspots.quality.handle_artefacts` on :func:`hotspots.quality.check_data`
+    of the force's crimes.
+    """
+    if _takes(func, "artefacts"):
+        kwargs = {"artefacts": action, **kwargs}
+        return crimes, kwargs, {"artefacts": kwargs["artefacts"], "applied_by": "func"}
+    if action == "off":
+        return crimes, kwargs, {"artefacts": "off"}
+    from hotspots.quality import check_data, handle_artefacts
+
+    # the map-point checks only: without `force`, no force-area lookup
+    report = check_data(crimes.drop(columns=["force"], errors="ignore"))
+    used, weight, record = handle_artefacts(
+        crimes, report, action, verb=f"run_by_force ({force})"
+    )
+    if weight is not None:
+        if kwargs.get("weights"):
+            used = used.assign(_weight=used[kwargs["weights"]] * used[weight])
+            weight = "_weight"
+        kwargs = {**kwargs, "weights": weight}
+    return used, kwargs, {**record, "applied_by": "run_by_force"}
+
+
 def _force_task(force: str, **common: Any):
     """Read one force and run the hotspot function on it (None if no crimes)."""
     func = _resolve(common.pop("verb"))
@@ -84,7 +129,13 @@ def _force_task(force: str, **common: Any):
     )
     if len(crimes) == 0:
         return None
-    result = func(crimes, **common["kwargs"])
+    crimes, kwargs, record = _artefacts(
+        crimes, common["artefacts"], func, common["kwargs"], force
+    )
+    result = func(crimes, **kwargs)
+    attrs = getattr(result, "attrs", None)
+    if isinstance(attrs, dict):
+        attrs["hotspots"] = {**attrs.get("hotspots", {}), **record}
     return strip(result) if common.get("ship") else result
 
 
@@ -96,6 +147,7 @@ def run_by_force(
     definition: str | Iterable[str] | None = "serious_violence",
     start: str | None = None,
     end: str | None = None,
+    artefacts: ArtefactAction = "exclude",
     client: ClientLike = None,
     local_cluster: bool | Mapping[str, Any] = False,
     progress: bool = True,
@@ -119,6 +171,17 @@ def run_by_force(
         Which crimes (:data:`hotspots.DEFINITIONS` or crime types); None = all.
     start, end : str, optional
         First and last month ``"YYYY-MM"`` (both included).
+    artefacts : {"exclude", "downweight", "flag", "off"}, default "exclude"
+        What to do with crimes at map points the data-quality checks flag as likely
+        recording artefacts (police stations, hospitals, prisons, ...), judged on
+        each force's selected crimes (:func:`hotspots.quality.check_data`), as in
+        :func:`top_cells` and :func:`hotspots.select_places`. A ``func`` that takes
+        ``artefacts=`` (e.g. :func:`hotspots.find_hotspots`) is passed it; for the
+        others the crimes are handled before ``func`` runs
+        (:func:`hotspots.quality.handle_artefacts`): "exclude" leaves them out,
+        "downweight" passes ``weights=`` (the point's down-weight, times your
+        ``weights`` column if given), "flag" keeps them and records them, "off"
+        skips the checks.
     client : distributed.Client or str, optional
         Run one task per force on this Dask cluster (a client, or a scheduler
         address such as ``"tcp://scheduler:8786"``). The workers read the dataset
@@ -137,13 +200,22 @@ def run_by_force(
     dict
         Force slug -> the function's result (for the named runs a GeoDataFrame of
         cells), in slug order. Forces with no crimes selected are left out (logged).
-        Each frame's ``attrs["hotspots"]`` gains ``force`` and ``run`` (``path``,
-        ``n_tasks``, ``dashboard``).
+        Each frame's ``attrs["hotspots"]`` gains ``force``, ``run`` (``path``,
+        ``n_tasks``, ``dashboard``) and what the artefact rule did: ``artefacts``,
+        ``applied_by`` ("func" or "run_by_force"), ``n_flagged_points``,
+        ``n_artefact_crimes`` and ``flagged_points``.
 
     Raises
     ------
     ValueError
-        If ``func`` is unknown or a force is not in the dataset.
+        If ``func`` is unknown, a force is not in the dataset, ``artefacts`` is
+        unknown, or "downweight" is asked of a function that takes no ``weights=``.
+
+    Warns
+    -----
+    HotspotsWarning
+        Per force, when crimes at flagged points are left out or weighted down
+        (:func:`hotspots.quality.handle_artefacts`); on Dask, in the worker's log.
     InputFileError
         If ``out`` is not a national dataset.
 
@@ -157,7 +229,20 @@ def run_by_force(
     ...     "national", "grid", cell_size=250, client="tcp://scheduler:8786"
     ... )  # doctest: +SKIP
     """
-    _resolve(func)  # fail early, before any worker starts
+    verb = _resolve(func)  # fail early, before any worker starts
+    if artefacts not in ARTEFACT_ACTIONS:
+        raise ValueError(
+            f"artefacts must be one of {ARTEFACT_ACTIONS}; got {artefacts!r}"
+        )
+    if (
+        artefacts == "downweight"
+        and not _takes(verb, "artefacts")
+        and not _takes(verb, "weights")
+    ):
+        raise ValueError(
+            "artefacts='downweight' passes weights= to func, which takes none; use "
+            "artefacts='exclude' or a function with a weights= keyword."
+        )
     available = forces_in(out)
     chosen = available if forces is None else list(forces)
     missing = sorted(set(chosen) - set(available))
@@ -173,6 +258,7 @@ def run_by_force(
         "definition": definition,
         "start": start,
         "end": end,
+        "artefacts": artefacts,
         "kwargs": kwargs,
     }
     with dask_client(client, local_cluster) as dask:
@@ -202,5 +288,11 @@ def run_by_force(
         output[force] = result
     if empty:
         logger.info("No crimes selected in %d forces, left out: %s.", len(empty), empty)
-    logger.info("Ran %s for %d forces (%s).", func, len(output), info["path"])
+    logger.info(
+        "Ran %s for %d forces (%s), artefacts=%r.",
+        func,
+        len(output),
+        info["path"],
+        artefacts,
+    )
     return output

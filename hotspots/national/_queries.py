@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["crimes_filter", "monthly_counts", "open_crimes", "top_cells"]
+__all__ = ["crimes_filter", "monthly_counts", "open_crimes"]
 
 logger = logging.getLogger(__name__)
 
@@ -266,85 +266,4 @@ def monthly_counts(
         len(frame),
         ", ".join(by),
     )
-    return frame
-
-
-def top_cells(
-    out: str | Path,
-    *,
-    cell_size: float = 250,
-    n: int = 100,
-    definition: str | Iterable[str] | None = "serious_violence",
-    start: str | None = None,
-    end: str | None = None,
-    progress: bool = True,
-):
-    """Return the ``n`` cells with the most crimes nationally, as polygons.
-
-    Parameters
-    ----------
-    out : str or Path
-        The folder written by :func:`hotspots.io.ingest_national`.
-    cell_size : float, default 250
-        Side of the square cells in metres, on the British National Grid.
-    n : int, default 100
-        How many cells.
-    definition, start, end, progress
-        As :func:`monthly_counts`.
-
-    Returns
-    -------
-    GeoDataFrame
-        ``rank`` (1 = most), ``cell_x``, ``cell_y`` (south-west corner, metres),
-        ``n`` (crimes), ``force`` (the force with most of the cell's crimes) and
-        ``force_share``, ``geometry``, in EPSG:27700. Ties are broken by position
-        (south then west first).
-
-    Examples
-    --------
-    >>> cells = top_cells("national", cell_size=250, n=20)  # doctest: +SKIP
-    >>> cells.explore(column="n")  # doctest: +SKIP
-    """
-    import geopandas as gpd
-    import shapely
-
-    if int(n) != n or n < 1:
-        raise ValueError(f"n must be a whole number >= 1; got {n!r}")
-    counts = monthly_counts(
-        out,
-        by=("cell", "force"),
-        definition=definition,
-        start=start,
-        end=end,
-        cell_size=cell_size,
-        progress=progress,
-    )
-    keys = list(_CELL_COLUMNS)
-    totals = counts.groupby(keys, sort=False)["n"].sum().rename("total")
-    best = counts.sort_values(["n", "force"], ascending=[False, True], kind="stable")
-    best = best.drop_duplicates(keys).set_index(keys)
-    table = best.join(totals).reset_index()
-    table["force_share"] = table["n"] / table["total"]
-    table = table.sort_values(
-        ["total", "cell_y", "cell_x"], ascending=[False, True, True], kind="stable"
-    ).head(int(n))
-    x, y = table["cell_x"].to_numpy(float), table["cell_y"].to_numpy(float)
-    frame = gpd.GeoDataFrame(
-        {
-            "rank": np.arange(1, len(table) + 1),
-            "cell_x": table["cell_x"].to_numpy(),
-            "cell_y": table["cell_y"].to_numpy(),
-            "n": table["total"].to_numpy(),
-            "force": table["force"].to_numpy(),
-            "force_share": table["force_share"].to_numpy(),
-        },
-        geometry=shapely.box(x, y, x + cell_size, y + cell_size),
-        crs="EPSG:27700",
-    )
-    frame.attrs["hotspots"] = {
-        "cell_size": float(cell_size),
-        "definition": definition,
-        "start": start,
-        "end": end,
-    }
     return frame

@@ -17,6 +17,7 @@ from hotspots.quality._coverage import (
     missing_location_findings,
     month_table,
 )
+from hotspots.quality._judge import judge_points
 from hotspots.quality._points import (
     POINT_MIN_CRIMES,
     POINT_MIN_MONTH_SHARE,
@@ -26,11 +27,7 @@ from hotspots.quality._points import (
     POINT_RADIUS_M,
     POINT_RATIO,
     REPORTING_KEYWORDS,
-    custody_signature,
     map_points,
-    point_baselines,
-    reporting_location_flags,
-    single_point_flags,
 )
 from hotspots.quality._report import FINDING_COLUMNS, SEVERITIES, QualityReport, finding
 
@@ -65,6 +62,20 @@ def _no_location(frame: pd.DataFrame | None) -> pd.DataFrame | None:
             "month": pd.to_datetime(month, format="%Y-%m", errors="coerce"),
             "crime_type": kind.astype(str).to_numpy(),
             "force": force.astype(str).to_numpy(),
+        }
+    )
+
+
+def _outcomes(crimes: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """Each crime's map point (x, y to 0.1 m, as map_points keys them) and outcome."""
+    if "last_outcome_category" not in crimes.columns:
+        return None
+    return pd.DataFrame(
+        {
+            "x": np.round(crimes.geometry.x.to_numpy(dtype=float), 1),
+            "y": np.round(crimes.geometry.y.to_numpy(dtype=float), 1),
+            "last_outcome_category": crimes["last_outcome_category"].to_numpy(),
+            "n": 1,
         }
     )
 
@@ -176,6 +187,11 @@ def check_data(
     ValueError
         If ``crimes`` is empty.
 
+    See Also
+    --------
+    judge_points : The map-point rule alone (flags, words, down-weight), on counts
+        per map point; ``points`` is its result on :func:`map_points`.
+
     Notes
     -----
     The checks, their thresholds and sources are on the methods page
@@ -214,40 +230,21 @@ def check_data(
         no_location = no_location[no_location["crime_type"].isin(kinds)]
     months = month_table(crimes, no_location)
     n_months = max(int((months["total"] > 0).sum()), 1)  # months with data
-    points = point_baselines(map_points(crimes), radius=radius)
-    points["single_point"] = single_point_flags(points, n_months=n_months, ratio=ratio)
-    points["reporting_location"] = reporting_location_flags(
-        points, n_months=n_months, keywords=keywords
+    points = judge_points(
+        map_points(crimes),
+        n_months=n_months,
+        outcomes=_outcomes(crimes),
+        radius=radius,
+        ratio=ratio,
+        keywords=keywords,
     )
-    justice = custody_signature(crimes, points, n_months=n_months)
-    points["justice_share"] = justice.to_numpy()
-    points["custody_signature"] = justice.attrs["flagged"]
-    kinds = points["reporting_location"].to_numpy(dtype=object)
-    points["flag"] = [
-        "; ".join(
-            part
-            for part in (
-                f"reporting location ({kind})" if kind else "",
-                "single-point concentration" if single else "",
-                "custody signature" if custody else "",
-            )
-            if part
-        )
-        for kind, single, custody in zip(
-            kinds, points["single_point"], points["custody_signature"], strict=True
-        )
-    ]
+    overall_justice = points.attrs.pop("overall_justice")
     flagged = points["flag"] != ""
-    points["weight"] = np.where(
-        flagged,
-        np.minimum(1.0, np.maximum(points["baseline"], 1.0) / points["n"]),
-        1.0,
-    )
     forces = (
         sorted(set(crimes["force"].astype(str))) if "force" in crimes.columns else []
     )
     label = forces[0] if len(forces) == 1 else "all forces"
-    found = _point_findings(points, n_months, justice.attrs["overall"])
+    found = _point_findings(points, n_months, overall_justice)
     if n_months < POINT_MIN_MONTHS:
         found.append(
             finding(

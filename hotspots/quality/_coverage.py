@@ -89,9 +89,24 @@ GAP_MIN_MEDIAN = 20
 def gap_months(months) -> list[str]:
     """Months inside the span of ``months`` (dates) with no rows at all, as YYYY-MM.
 
-    Only when the median month holds at least 20 rows: with so many crimes a
-    month, a month with none is a missing file, not a quiet month. Used by every
-    verb that works month by month, so that a missing month is never read as zero.
+    Only when the median month holds at least ``GAP_MIN_MEDIAN`` (20) rows:
+    with so many crimes a month, a month with none is a missing file, not a quiet
+    month. Used by every verb that works month by month, so that a missing month
+    is never read as zero.
+
+    Parameters
+    ----------
+    months : array-like
+        Shape (n,), one date per crime (anything :func:`pandas.to_datetime`
+        reads; values it cannot read are left out); each counts in its calendar
+        month.
+
+    Returns
+    -------
+    list of str
+        The empty months between the first and the last month, oldest first, as
+        "YYYY-MM"; empty when no month is missing, when ``months`` is empty, or
+        when the median month holds fewer than 20 rows.
 
     Examples
     --------

@@ -29,11 +29,13 @@ __all__ = [
     "ArtefactAction",
     "describe_places",
     "handle_artefacts",
+    "short_label",
     "warn_flagged",
 ]
 
 logger = logging.getLogger(__name__)
 
+#: The type of a verb's ``artefacts=`` argument: one of :data:`ARTEFACT_ACTIONS`.
 ArtefactAction = Literal["exclude", "downweight", "flag", "off"]
 #: What a verb can do with crimes at flagged map points: leave them out, give each
 #: the weight that brings its point down to its neighbourhood baseline, keep them
@@ -51,7 +53,27 @@ _PREFIX = re.compile(r"^\s*on or near\s*", re.IGNORECASE)
 _TOP = 3
 
 
-def _short(label: str) -> str:
+def short_label(label: str | None) -> str:
+    """Shorten a police.uk location label as places are named: no "On or near ".
+
+    Parameters
+    ----------
+    label : str or None
+        A police.uk ``location`` label, e.g. "On or near Granby Street".
+
+    Returns
+    -------
+    str
+        The label without its "On or near " prefix; "(no street name)" when
+        nothing is left (or ``label`` is empty or None).
+
+    Examples
+    --------
+    >>> short_label("On or near Granby Street")
+    'Granby Street'
+    >>> short_label("On or near ")
+    '(no street name)'
+    """
     text = _PREFIX.sub("", str(label or "")).strip()
     return text or "(no street name)"
 
@@ -157,7 +179,7 @@ def _fill(columns: dict, table: pd.DataFrame) -> None:
         total = len(rows)
         labels = (  # most crimes first; ties in alphabetical order
             rows["location"]
-            .map(_short)
+            .map(short_label)
             .value_counts()
             .sort_index()
             .sort_values(ascending=False, kind="stable")
@@ -179,7 +201,7 @@ def _fill(columns: dict, table: pd.DataFrame) -> None:
             for (label, flag), k in (
                 flagged.groupby(["location", "flag"]).size().sort_values().iloc[::-1]
             ).items():
-                parts.append(f"{_short(label)}: {flag} ({k} of {total} crimes)")
+                parts.append(f"{short_label(label)}: {flag} ({k} of {total} crimes)")
             columns["quality_flag"][place] = "; ".join(parts)
 
 
@@ -233,7 +255,7 @@ def handle_artefacts(
     at_flagged = flags != ""
     points = report.points[report.points["flag"] != ""]
     listed = [
-        f"{_short(row.location)} (E{row.x:.0f} N{row.y:.0f}, {row.n} crimes)"
+        f"{short_label(row.location)} (E{row.x:.0f} N{row.y:.0f}, {row.n} crimes)"
         for row in points.itertuples()
     ]
     record.update(
@@ -267,8 +289,27 @@ def handle_artefacts(
     return crimes, None, record
 
 
-def warn_flagged(frame: gpd.GeoDataFrame, what: str, *, verb: str) -> None:
-    """Warn when rows of ``frame`` (places or hot cells) hold flagged map points."""
+def warn_flagged(frame: pd.DataFrame, what: str, *, verb: str) -> None:
+    """Warn when rows of ``frame`` (places or hot cells) hold flagged map points.
+
+    The warning a verb gives with ``artefacts="flag"``: the crimes at flagged map
+    points were kept, and some of the places or cells it reports hold them.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or GeoDataFrame
+        The places or cells reported, with ``quality_flag`` ("" when a row holds
+        no flagged point), as :func:`describe_places` adds it.
+    what : str
+        What the rows are, in the plural, for the message ("places", "hot cells").
+    verb : str
+        Name of the calling verb, for the message.
+
+    Warns
+    -----
+    HotspotsWarning
+        When any row's ``quality_flag`` is not "", naming up to three.
+    """
     flagged = frame[frame["quality_flag"] != ""]
     if flagged.empty:
         return

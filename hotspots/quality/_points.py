@@ -37,8 +37,10 @@ __all__ = [
     "POINT_RATIO",
     "REPORTING_KEYWORDS",
     "REPORTING_MIN_PER_MONTH",
+    "custody_counts",
     "custody_signature",
     "map_points",
+    "outcome_kinds",
     "point_baselines",
     "reporting_location_flags",
     "single_point_flags",
@@ -255,6 +257,74 @@ def reporting_location_flags(
     return kind
 
 
+def outcome_kinds(categories: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Which outcomes are known, and which of those are :data:`JUSTICE_OUTCOMES`.
+
+    Parameters
+    ----------
+    categories : pandas.Series
+        police.uk ``last_outcome_category`` values, shape (m,); missing or "" is an
+        unknown outcome.
+
+    Returns
+    -------
+    known, justice : numpy.ndarray
+        Boolean arrays of shape (m,).
+    """
+    outcome = categories.astype("string").fillna("")
+    justice = outcome.str.contains(JUSTICE_OUTCOMES, case=False, regex=True)
+    return (outcome != "").to_numpy(), justice.to_numpy(dtype=bool)
+
+
+def custody_counts(
+    hits: np.ndarray,
+    totals: np.ndarray,
+    *,
+    n_months: int,
+    min_share: float = CUSTODY_MIN_SHARE,
+    min_ratio: float = CUSTODY_MIN_RATIO,
+    alpha: float = CUSTODY_ALPHA,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Judge the custody signature from counts per point (custody_signature's rule).
+
+    Parameters
+    ----------
+    hits, totals : numpy.ndarray
+        Per point, shape (p,): crimes whose outcome is one of
+        :data:`JUSTICE_OUTCOMES`, and crimes with a known outcome.
+    n_months, min_share, min_ratio, alpha
+        As :func:`custody_signature`.
+
+    Returns
+    -------
+    share : numpy.ndarray
+        Shape (p,): ``hits / totals`` (NaN where not tested).
+    flagged : numpy.ndarray
+        Shape (p,), bool.
+    overall : float
+        ``hits.sum() / totals.sum()``; NaN when no outcome is known (then nothing
+        is tested).
+    """
+    hits = np.asarray(hits, dtype=float)
+    totals = np.asarray(totals, dtype=float)
+    share = np.full(len(totals), np.nan)
+    flagged = np.zeros(len(totals), dtype=bool)
+    if totals.sum() <= 0:
+        return share, flagged, math.nan
+    overall = hits.sum() / totals.sum()
+    tested = totals >= max(10.0, float(n_months))
+    share = np.where(tested, hits / np.maximum(totals, 1), np.nan)
+    n_tested = max(int(tested.sum()), 1)
+    p = stats.binom.sf(hits - 1, totals, min(overall, 1.0))
+    flagged = (
+        tested
+        & (share >= min_share)
+        & (share >= min_ratio * overall)
+        & (p < alpha / n_tested)
+    )
+    return share, flagged, float(overall)
+
+
 def custody_signature(
     crimes: gpd.GeoDataFrame,
     points: pd.DataFrame,
@@ -271,33 +341,29 @@ def custody_signature(
     least ``min_share`` and ``min_ratio`` times the share over all points, with a
     one-sided binomial p below ``alpha`` divided by the number of points tested.
     Needs ``last_outcome_category`` (police.uk); without it nothing is flagged.
+    The rule itself is :func:`custody_counts`, on counts per point.
     """
     share = pd.Series(np.nan, index=points.index)
     share.attrs["flagged"] = np.zeros(len(points), dtype=bool)
     share.attrs["overall"] = math.nan
     if "last_outcome_category" not in crimes.columns or "row_point" not in points.attrs:
         return share
-    outcome = crimes["last_outcome_category"].astype("string").fillna("")
-    justice = outcome.str.contains(JUSTICE_OUTCOMES, case=False, regex=True).to_numpy()
-    known = (outcome != "").to_numpy()
-    if not known.any():
-        return share
+    known, justice = outcome_kinds(crimes["last_outcome_category"])
     codes = points.attrs["row_point"]
     hits = np.bincount(codes[known], weights=justice[known], minlength=len(points))
     totals = np.bincount(codes[known], minlength=len(points)).astype(float)
-    overall = hits.sum() / totals.sum()
-    by_id = pd.Series(hits / np.maximum(totals, 1), index=np.arange(len(points)))
     position = points["point_id"].to_numpy()
-    tested = totals[position] >= max(10.0, float(n_months))
-    share[:] = np.where(tested, by_id.to_numpy()[position], np.nan)
-    n_tested = max(int(tested.sum()), 1)
-    p = stats.binom.sf(hits[position] - 1, totals[position], min(overall, 1.0))
-    flagged = (
-        tested
-        & (share.to_numpy() >= min_share)
-        & (share.to_numpy() >= min_ratio * overall)
-        & (p < alpha / n_tested)
+    values, flagged, overall = custody_counts(
+        hits[position],
+        totals[position],
+        n_months=n_months,
+        min_share=min_share,
+        min_ratio=min_ratio,
+        alpha=alpha,
     )
+    if math.isnan(overall):
+        return share
+    share[:] = values
     share.attrs["flagged"] = flagged
-    share.attrs["overall"] = float(overall)
+    share.attrs["overall"] = overall
     return share

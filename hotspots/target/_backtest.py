@@ -29,7 +29,7 @@ from hotspots.find._gistar import gistar_arrays
 from hotspots.find._grid import assign_cells
 from hotspots.find._kde_arrays import kernel_values
 from hotspots.find._weights import spatial_weights
-from hotspots.quality._coverage import gap_months
+from hotspots.quality import gap_months
 from hotspots.target._accuracy import hit_rate, max_capture, pai, pei, rri
 from hotspots.target._greedy import greedy_select, place_grid
 from hotspots.target._pei_star import pei_star

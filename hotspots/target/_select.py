@@ -26,12 +26,13 @@ from hotspots.find._grid import _boundary_geometry, count_points
 from hotspots.find._kde import kde
 from hotspots.find._weights import Neighbours
 from hotspots.quality import (
+    ArtefactAction,
     QualityReport,
     check_data,
     describe_places,
     handle_artefacts,
+    warn_flagged,
 )
-from hotspots.quality._places import ArtefactAction, warn_flagged
 from hotspots.target._greedy import greedy_select, place_grid
 from hotspots.target._select_power import plan_power
 

@@ -35,3 +35,21 @@ def test_cli_ingest_needs_a_source_or_national(tmp_path):
     result = CliRunner().invoke(main, ["ingest", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "--national" in result.output
+
+
+def test_cli_ingest_national_takes_a_boundary_and_keeps_to_it(tmp_path):
+    archive, out = _archive(tmp_path / "arch"), tmp_path / "ds"
+    args = ["--quiet", "ingest", "--national", str(archive), "--out", str(out)]
+    # the rows lie in Leicester: the force's own area keeps all four
+    first = CliRunner().invoke(
+        main, [*args, "--no-progress", "--boundary", "leicestershire"]
+    )
+    assert first.exit_code == 0, first.output
+    assert "Rows read 4: kept 4, set aside 0." in first.output
+    ledger = (out / "_ledger.json").read_text()
+    assert "boundary" in ledger
+    other = CliRunner().invoke(
+        main, [*args, "--no-progress", "--boundary", "derbyshire"]
+    )
+    assert other.exit_code == 2, other.output
+    assert "new output folder" in other.output

@@ -122,3 +122,92 @@ def national(request, tmp_path_factory, national_rows):
     out = tmp_path_factory.mktemp(f"national-{request.param}")
     write_dataset(out, national_rows, request.param)
     return out
+
+
+#: SYNTHETIC recording artefacts planted in a small archive: a hospital's map point
+#: in Derbyshire (its label names it) and an unlabelled custody-like point in
+#: Leicestershire (crimes piled on one point, nearly all awaiting court).
+PLANTS = (
+    {
+        "slug": "derbyshire",
+        "location": "On or near Hospital",
+        "per_month": 30,
+        "outcome": "Under investigation",
+    },
+    {
+        "slug": "leicestershire",
+        "location": "On or near Keyham Close",
+        "per_month": 14,
+        "outcome": "Awaiting court outcome",
+    },
+)
+
+
+def plant_points(root, plants=PLANTS) -> list[dict]:
+    """Add piles of SYNTHETIC violence on one map point to each month's files.
+
+    The point is the first row's of the force's first file (so inside the force);
+    returns each plant with its ``Longitude``/``Latitude`` text and rows added.
+    """
+    import hashlib
+
+    done = []
+    for plant in plants:
+        files = sorted(root.glob(f"*/*-{plant['slug']}-street.csv"))
+        first = pd.read_csv(files[0], dtype=str, keep_default_na=False).iloc[0]
+        added = 0
+        for path in files:
+            rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+            month = rows["Month"].iloc[0]
+            extra = pd.DataFrame([first] * plant["per_month"]).assign(
+                Month=month,
+                Location=plant["location"],
+                **{
+                    "Crime type": "Violence and sexual offences",
+                    "Last outcome category": plant["outcome"],
+                    "Crime ID": [
+                        hashlib.sha256(f"{path.name}{i}".encode()).hexdigest()
+                        for i in range(plant["per_month"])
+                    ],
+                },
+            )
+            pd.concat([rows, extra]).to_csv(path, index=False)
+            added += len(extra)
+        done.append(
+            {**plant, "lon": first["Longitude"], "lat": first["Latitude"], "n": added}
+        )
+    return done
+
+
+def build_artefact_dataset(root):
+    """Write a SYNTHETIC national dataset with planted recording artefacts.
+
+    Built as a user would: :func:`hotspots.synthetic.make_national_archive` (three
+    forces, 12 months), the plants added to its CSV files, then
+    :func:`hotspots.io.ingest_national`. Returns ``(dataset folder, plants)``.
+    """
+    import warnings
+
+    from hotspots.io import ingest_national
+    from hotspots.synthetic import make_national_archive
+
+    archive = make_national_archive(
+        root / "archive",
+        forces=list(FORCES),
+        months=12,
+        start="2023-01",
+        rows_per_year=1_000_000,
+        rng=11,
+        fault_rates={"malformed_row": 0.0},  # so the plants can be added by pandas
+    )
+    plants = plant_points(archive.root)
+    with warnings.catch_warnings():  # rows set aside by design (no coordinates)
+        warnings.simplefilter("ignore")
+        ingest_national(archive.root, root / "dataset", progress=False)
+    return root / "dataset", plants
+
+
+@pytest.fixture(scope="session")
+def artefact_dataset(tmp_path_factory):
+    """The dataset of :func:`build_artefact_dataset` and its plants."""
+    return build_artefact_dataset(tmp_path_factory.mktemp("artefacts"))

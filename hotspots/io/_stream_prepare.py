@@ -1,0 +1,133 @@
+"""Per-piece work of the police.uk checking engine, done where the piece is parsed.
+
+Reading a piece's coordinates as numbers, projecting them to British National Grid,
+trimming and hashing its Crime IDs and measuring how far each point lies outside
+its force's area depend on that piece alone, not on the rest of its batch. The
+readers therefore do them in the threads that parse the files
+(:func:`hotspots.io._csv_chunks.parse_csv_pieces` ``prepare=``), so that on two
+cores this work runs while the main thread checks the batch before; pyarrow, PROJ,
+numpy and GEOS release the GIL for most of it. :func:`hotspots.io._stream.check_batch`
+takes the result from each :class:`~hotspots.io._csv.RawTable` (or computes it, for
+a piece that was not prepared), so a row is checked exactly as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from hotspots.io import _csv_chunks
+from hotspots.io._areas import outside_metres
+from hotspots.io._checks import (
+    Coordinates,
+    IdColumn,
+    coded,
+    read_coordinates,
+    read_ids,
+)
+from hotspots.io._csv import RawTable
+from hotspots.io._csv_chunks import parse_csv_pieces
+from hotspots.io._schema import POLICEUK_COLUMNS, REQUIRED_POLICEUK_COLUMNS
+
+__all__ = ["Prepared", "batch_prepared", "prepare", "prepare_table", "read_pieces"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A police.uk piece's columns read ahead of its checks (one value per row).
+
+    ``outside_m`` is the distance in metres outside the area of the force in the
+    row's ``Falls within`` (0 inside; NaN with no outline or no valid point), as
+    :func:`hotspots.io.outside_force_area` measures it.
+    """
+
+    coords: Coordinates
+    ids: IdColumn
+    outside_m: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list[Prepared]) -> Prepared:
+        """Join the prepared columns of consecutive pieces."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            Coordinates.concat([p.coords for p in parts]),
+            IdColumn.concat([p.ids for p in parts]),
+            np.concatenate([p.outside_m for p in parts]),
+        )
+
+
+def prepare_table(table) -> Prepared:
+    """Read a police.uk text table's coordinates, IDs and force-area distances."""
+    coords = read_coordinates(table.column("Longitude"), table.column("Latitude"))
+    force_code, force_values = coded(table.column("Falls within"))
+    return Prepared(
+        coords=coords,
+        ids=read_ids(table.column("Crime ID")),
+        outside_m=outside_metres(force_code, force_values, coords.x, coords.y),
+    )
+
+
+def prepare(raw: RawTable) -> RawTable:
+    """Return ``raw`` with its :class:`Prepared` columns (``raw.prepared``)."""
+    return dataclasses.replace(raw, prepared=prepare_table(raw.table))
+
+
+def batch_prepared(tables: list[RawTable]) -> Prepared:
+    """Return a batch's :class:`Prepared` columns, reading any piece not prepared."""
+    return Prepared.concat(
+        [
+            t.prepared if isinstance(t.prepared, Prepared) else prepare_table(t.table)
+            for t in tables
+        ]
+    )
+
+
+def _whole(src) -> list[RawTable]:
+    """Load, parse and prepare one small file (in a worker thread)."""
+    return list(
+        parse_csv_pieces(
+            src.load(),
+            src.name,
+            columns=POLICEUK_COLUMNS,
+            required=REQUIRED_POLICEUK_COLUMNS,
+            use_threads=False,
+            prepare=prepare,
+        )
+    )
+
+
+def read_pieces(sources: Iterable, *, ahead: int = 4) -> Iterator[RawTable]:
+    """Yield every police.uk file's prepared pieces, in file order.
+
+    Small files (at most :data:`~hotspots.io._csv_chunks.PIECE_BYTES`, nearly every
+    police.uk file) are loaded, parsed and prepared by two worker threads, up to
+    ``ahead`` files in advance; a large file is parsed in pieces by
+    :func:`~hotspots.io._csv_chunks.parse_csv_pieces` (its own two threads). A
+    file's error is raised when its turn comes, as a reader reading one file at a
+    time would raise it.
+    """
+    waiting: deque[Future] = deque()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for src in sources:
+            if src.size is not None and src.size <= _csv_chunks.PIECE_BYTES:
+                waiting.append(pool.submit(_whole, src))
+                while len(waiting) > ahead:
+                    yield from waiting.popleft().result()
+                continue
+            while waiting:
+                yield from waiting.popleft().result()
+            yield from parse_csv_pieces(
+                src.load(),
+                src.name,
+                columns=POLICEUK_COLUMNS,
+                required=REQUIRED_POLICEUK_COLUMNS,
+                prepare=prepare,
+            )
+        while waiting:
+            yield from waiting.popleft().result()
