@@ -8,7 +8,40 @@ import platform
 import sys
 from pathlib import Path
 
-__all__ = ["mb", "peak_rss_bytes", "rss_now", "write_results", "write_table"]
+__all__ = [
+    "mb",
+    "peak_rss_bytes",
+    "rss_now",
+    "scrub_paths",
+    "write_results",
+    "write_table",
+]
+
+_PROJECT = str(Path(__file__).resolve().parent.parent)
+
+
+def scrub_paths(value):
+    """Return ``value`` with this machine's folders taken out of every text in it.
+
+    Results are committed: the project's folder becomes a relative path, the
+    temporary folder ``<tmp>``, installed packages ``<site-packages>``.
+    """
+    import re
+    import site
+    import tempfile
+
+    if isinstance(value, dict):
+        return {k: scrub_paths(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_paths(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    prefixes = [(p, "<site-packages>") for p in site.getsitepackages()]
+    prefixes += [(_PROJECT + os.sep, ""), (tempfile.gettempdir(), "<tmp>")]
+    for prefix, name in prefixes:
+        value = value.replace(prefix, name)
+    # other absolute folders (e.g. the interpreter's own library): keep the name only
+    return re.sub(r"(?<![\w.])/(?:[\w.-]+/)+(?=[\w.-]+\.py\b)", "<lib>/", value)
 
 
 def peak_rss_bytes(maxrss: int) -> int:
@@ -36,7 +69,7 @@ def write_results(path: Path, payload: dict) -> None:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
     }
-    path.write_text(json.dumps({**payload, **machine}, indent=2))
+    path.write_text(json.dumps(scrub_paths({**payload, **machine}), indent=2))
     print(f"\nwrote {path.parent.parent.name}/{path.parent.name}/{path.name}")
 
 

@@ -51,7 +51,7 @@ from pathlib import Path
 
 from _harness import mb as _mb
 from _harness import peak_rss_bytes as _peak_rss_bytes
-from _harness import write_results, write_table
+from _harness import scrub_paths, write_results, write_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_ROWS = 50_000_000
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
     targets = check_targets(ours)
     if profiled:
         print(profiled)
-        (RESULTS / "bench_dosage.profile.txt").write_text(profiled)
+        (RESULTS / "bench_dosage.profile.txt").write_text(scrub_paths(profiled))
     import pandas as pd
 
     write_table(pd.DataFrame(table), "bench_dosage.csv")
