@@ -63,6 +63,32 @@ def read_layer(path: Path):
     return gpd.read_file(path)
 
 
+def crimes_options(use: str, months: str = "to include"):
+    """Make ``--definition``, ``--start`` and ``--end``: the crimes a verb uses.
+
+    ``use`` completes "Crimes to ...", ``months`` "First/Last month ...": every verb
+    words its crime filter the same way.
+    """
+    options = [
+        click.option(
+            "--definition",
+            default="serious_violence",
+            show_default=True,
+            help=f"Crimes to {use}: a definition name (serious_violence, violence, "
+            "robbery) or 'all'.",
+        ),
+        click.option("--start", help=f"First month {months}, YYYY-MM."),
+        click.option("--end", help=f"Last month {months}, YYYY-MM."),
+    ]
+
+    def decorate(func):
+        for option in reversed(options):  # shown in the order listed
+            func = option(func)
+        return func
+
+    return decorate
+
+
 def boundary_option(help_text: str):
     """Make the ``--boundary`` option: a polygon file, or a police force's name."""
     return click.option(

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import boundary_option, fail, load_crimes, shown
+from hotspots.cli._common import (
+    boundary_option,
+    crimes_options,
+    fail,
+    load_crimes,
+    shown,
+)
 from hotspots.cli._find_methods import METHODS, run_method, summary_lines
 from hotspots.exceptions import HotspotsError
 
@@ -30,15 +36,7 @@ from hotspots.exceptions import HotspotsError
     "Analysis, GeoDa LISA). optimized: Gi* at the distance band chosen by "
     "incremental spatial autocorrelation (ArcGIS Optimized Hot Spot Analysis).",
 )
-@click.option(
-    "--definition",
-    default="serious_violence",
-    show_default=True,
-    help="Crimes to map: a definition name (serious_violence, violence, robbery) "
-    "or 'all'.",
-)
-@click.option("--start", help="First month to include, YYYY-MM.")
-@click.option("--end", help="Last month to include, YYYY-MM.")
+@crimes_options("map")
 @click.option(
     "--cell-size", type=float, help="Cell size in metres (default: automatic)."
 )

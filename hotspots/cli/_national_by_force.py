@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import fail, shown
+from hotspots.cli._common import crimes_options, fail, shown
 from hotspots.exceptions import HotspotsError
 
 _SUFFIX = {"gpkg": ".gpkg", "geojson": ".geojson", "csv": ".csv"}
@@ -41,14 +41,7 @@ _COLUMN = {"gistar": "gi_z", "kde": "kde", "grid": "n"}
 @click.option("--cell-size", type=float, default=250, show_default=True, help="Metres.")
 @click.option("--bandwidth", type=float, help="KDE bandwidth in metres (--func kde).")
 @click.option("--forces", help="Force slugs, comma-separated (default: every force).")
-@click.option(
-    "--definition",
-    default="serious_violence",
-    show_default=True,
-    help="Crimes to use: a definition name or 'all'.",
-)
-@click.option("--start", help="First month, YYYY-MM.")
-@click.option("--end", help="Last month, YYYY-MM.")
+@crimes_options("use")
 @click.option(
     "--artefacts",
     type=click.Choice(["exclude", "downweight", "flag", "off"]),

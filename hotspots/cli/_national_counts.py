@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import fail, shown
+from hotspots.cli._common import crimes_options, fail, shown
 from hotspots.exceptions import HotspotsError
 
 #: What ``--out`` may end with, and what is written.
@@ -67,15 +67,7 @@ def write_table(frame, path: Path) -> None:
     show_default=True,
     help=f"What to count by, comma-separated: any of {', '.join(_KEYS)}.",
 )
-@click.option(
-    "--definition",
-    default="serious_violence",
-    show_default=True,
-    help="Crimes to count: a definition name (serious_violence, violence, robbery) "
-    "or 'all'.",
-)
-@click.option("--start", help="First month, YYYY-MM.")
-@click.option("--end", help="Last month, YYYY-MM.")
+@crimes_options("count")
 @click.option("--cell-size", type=float, help="Cell side in metres (with --by cell).")
 @click.option(
     "--out",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import artefact_lines, fail, shown
+from hotspots.cli._common import artefact_lines, crimes_options, fail, shown
 from hotspots.cli._national_counts import FORMATS, write_table
 from hotspots.exceptions import HotspotsError
 
@@ -69,15 +69,7 @@ def describe_top(cells) -> list[str]:
 )
 @click.option("--n", "n_cells", type=int, default=20, show_default=True, help="Cells.")
 @click.option("--cell-size", type=float, default=250, show_default=True, help="Metres.")
-@click.option(
-    "--definition",
-    default="serious_violence",
-    show_default=True,
-    help="Crimes to count: a definition name (serious_violence, violence, robbery) "
-    "or 'all'.",
-)
-@click.option("--start", help="First month, YYYY-MM.")
-@click.option("--end", help="Last month, YYYY-MM.")
+@crimes_options("count")
 @click.option(
     "--artefacts",
     type=click.Choice(list(DONE)),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import fail, load_crimes, shown
+from hotspots.cli._common import crimes_options, fail, load_crimes, shown
 from hotspots.exceptions import HotspotsError, SchemaError
 
 
@@ -32,15 +32,7 @@ def _bands(text: str | None, name: str) -> tuple[float, ...] | None:
     show_default=True,
     help="Folder for near_repeat.csv, knox_ratios.csv and near_repeat.html.",
 )
-@click.option(
-    "--definition",
-    default="serious_violence",
-    show_default=True,
-    help="Crimes to test: a definition name (serious_violence, violence, robbery) "
-    "or 'all'.",
-)
-@click.option("--start", help="First month to include, YYYY-MM.")
-@click.option("--end", help="Last month to include, YYYY-MM.")
+@crimes_options("test")
 @click.option(
     "--time-column",
     default="date",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import fail, load_crimes, shown
+from hotspots.cli._common import crimes_options, fail, load_crimes, shown
 from hotspots.exceptions import HotspotsError
 
 
@@ -23,15 +23,7 @@ def quality_text(report, *, top: int = 8) -> str:
     help="The quarantine CSV written beside CRIMES by `hotspots ingest` "
     "(default: <name>_quarantine.csv next to it, when present).",
 )
-@click.option(
-    "--definition",
-    default="serious_violence",
-    show_default=True,
-    help="Crimes to check: a definition name (serious_violence, violence, robbery) "
-    "or 'all'.",
-)
-@click.option("--start", help="First month to check, YYYY-MM.")
-@click.option("--end", help="Last month to check, YYYY-MM.")
+@crimes_options("check", "to check")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

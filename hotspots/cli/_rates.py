@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hotspots.cli._common import fail, load_crimes, shown
+from hotspots.cli._common import crimes_options, fail, load_crimes, shown
 from hotspots.exceptions import HotspotsError, SchemaError
 
 #: Columns of area files that hold LSOA codes, tried when --id-column is not one.
@@ -107,15 +107,7 @@ def _join_population(areas, population: Path | None, id_column: str, column: str
     help="Crimes to areas by point in polygon, or by matching --id-column codes "
     "(only when crimes and areas use the same LSOA vintage).",
 )
-@click.option(
-    "--definition",
-    default="serious_violence",
-    show_default=True,
-    help="Crimes to count: a definition name (serious_violence, violence, robbery) "
-    "or 'all'.",
-)
-@click.option("--start", help="First month to include, YYYY-MM.")
-@click.option("--end", help="Last month to include, YYYY-MM.")
+@crimes_options("count")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 import hotspots
-from hotspots.cli._common import artefact_lines, boundary_option, fail, load_crimes
+from hotspots.cli._common import (
+    artefact_lines,
+    boundary_option,
+    crimes_options,
+    fail,
+    load_crimes,
+)
 from hotspots.exceptions import HotspotsError
 
 
@@ -30,15 +36,7 @@ from hotspots.exceptions import HotspotsError
     show_default=True,
     help="What ranks the cells (harm needs --weights).",
 )
-@click.option(
-    "--definition",
-    default="serious_violence",
-    show_default=True,
-    help="Crimes to use: a definition name (serious_violence, violence, robbery) "
-    "or 'all'.",
-)
-@click.option("--start", help="First month of the selection period, YYYY-MM.")
-@click.option("--end", help="Last month of the selection period, YYYY-MM.")
+@crimes_options("use", "of the selection period")
 @click.option(
     "--cell-size", type=float, help="Place cell size in metres (default: 150)."
 )

@@ -216,7 +216,7 @@ def outside_force_area(
             continue
         rows = located & (slugs == slug)
         with _GEOS_LOCK:
-            out[rows] = _distance(areas.loc[slug, "geometry"], x[rows], y[rows])
+            out[rows] = _slug_distance(slug, x[rows], y[rows])
     result = pd.Series(out, index=crimes.index, name="outside_force_area_m")
     n_far = int((result > km * _M_PER_KM).sum())
     result.attrs["hotspots"] = {"km": km, "n_far": n_far}
@@ -227,6 +227,44 @@ def outside_force_area(
             km,
         )
     return result
+
+
+#: Side, metres, of the squares of :func:`_interior` (a force area is 20-100 km across).
+_INTERIOR_M = 2_000.0
+
+
+@cache
+def _interior(slug: str) -> tuple[float, float, np.ndarray]:
+    """Squares of :data:`_INTERIOR_M` lying wholly in a force's area (x0, y0, mask).
+
+    A point in one of them is in the area, so most points need no test against
+    the outline's thousands of vertices. Call under :data:`_GEOS_LOCK`.
+    """
+    area = _areas().loc[slug, "geometry"]
+    x0, y0, x1, y1 = area.bounds
+    cols = int(np.ceil((x1 - x0) / _INTERIOR_M))
+    rows = int(np.ceil((y1 - y0) / _INTERIOR_M))
+    gx, gy = np.meshgrid(
+        x0 + _INTERIOR_M * np.arange(cols), y0 + _INTERIOR_M * np.arange(rows)
+    )
+    shapely.prepare(area)
+    boxes = shapely.box(gx, gy, gx + _INTERIOR_M, gy + _INTERIOR_M)
+    return x0, y0, shapely.covers(area, boxes)
+
+
+def _slug_distance(slug: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`_distance` to a force's area, skipping points in wholly inside squares."""
+    x0, y0, inside = _interior(slug)
+    col = np.floor((x - x0) / _INTERIOR_M)
+    row = np.floor((y - y0) / _INTERIOR_M)
+    valid = (col >= 0) & (row >= 0) & (col < inside.shape[1]) & (row < inside.shape[0])
+    sure = np.zeros(len(x), dtype=bool)
+    sure[valid] = inside[row[valid].astype(np.intp), col[valid].astype(np.intp)]
+    dist = np.zeros(len(x))
+    rest = ~sure
+    if rest.any():
+        dist[rest] = _distance(_areas().loc[slug, "geometry"], x[rest], y[rest])
+    return dist
 
 
 def _distance(area, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -260,7 +298,7 @@ def outside_metres(
         rows = located & np.isin(codes, which)
         if rows.any():
             with _GEOS_LOCK:
-                out[rows] = _distance(areas.loc[slug, "geometry"], x[rows], y[rows])
+                out[rows] = _slug_distance(slug, x[rows], y[rows])
     return out
 
 

@@ -181,3 +181,24 @@ def test_far_outside_counts_on_real_files(shared_real, name, force, expected):
     assert located.notna().all()
     # Most rows lie inside their own force's area.
     assert (located == 0).mean() > 0.98
+
+
+@pytest.mark.parametrize("slug", ["metropolitan", "leicestershire", "dyfed-powys"])
+def test_interior_squares_shortcut_equals_the_outline_distance(slug):
+    # Points in squares wholly inside the area skip the outline: the distances must
+    # be exactly those of the full test, on square edges and corners too.
+    from hotspots.io import _areas
+
+    area = _areas._areas().loc[slug, "geometry"]
+    x0, y0, x1, y1 = area.bounds
+    rng = np.random.default_rng(7)
+    x = rng.uniform(x0 - 3_000, x1 + 3_000, 20_000)
+    y = rng.uniform(y0 - 3_000, y1 + 3_000, 20_000)
+    step = _areas._INTERIOR_M
+    x[:2_000] = x0 + step * np.round((x[:2_000] - x0) / step)  # on square edges
+    y[:1_000] = y0 + step * np.round((y[:1_000] - y0) / step)  # and corners
+    with _areas._GEOS_LOCK:
+        fast = _areas._slug_distance(slug, x, y)
+        full = _areas._distance(area, x, y)
+    np.testing.assert_array_equal(fast, full)
+    assert (fast == 0).mean() > 0.3 and (fast > 0).any()
