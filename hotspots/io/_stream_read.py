@@ -46,6 +46,9 @@ _NUMBERS = (
 )  # fmt: skip
 
 
+#: Batches whose text and points may wait for the thread below (each holds its
+#: whole parsed table until then: about 0.1 GB).
+_WAITING = 2
 #: One thread copies kept rows' text for every reader (Arrow releases the GIL).
 _FILTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-keep")
 
@@ -111,6 +114,8 @@ class Gathered:
         keep = c.reasons.ok
         # Arrow copies the kept rows' text without the GIL: in a thread, while
         # this thread checks the next batch
+        if len(self.points) > _WAITING:  # at most this many batches' tables wait
+            self.points[-1 - _WAITING].result()
         self.text.append(_FILTER.submit(_kept_text, c.table, keep))
         self.points.append(_FILTER.submit(shapely.points, c.x[keep], c.y[keep]))
         values = {
