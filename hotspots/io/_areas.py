@@ -34,6 +34,7 @@ __all__ = [
     "force_polygon",
     "outside_force_area",
     "outside_metres",
+    "warm_areas",
 ]
 
 logger = logging.getLogger(__name__)
@@ -47,8 +48,22 @@ _M_PER_KM = 1000.0
 _GEOS_LOCK = threading.Lock()
 
 
-@cache
+_AREAS_LOCK = threading.Lock()
+
+
 def _areas() -> gpd.GeoDataFrame:
+    """Return the shipped outlines, read once (threads asking meanwhile wait)."""
+    with _AREAS_LOCK:
+        return _read_areas()
+
+
+def warm_areas() -> None:
+    """Read the outlines now (a reader calls it on a thread as it starts)."""
+    _areas()
+
+
+@cache
+def _read_areas() -> gpd.GeoDataFrame:
     data = resources.files("hotspots.data").joinpath(_FILE).read_bytes()
     areas = gpd.read_file(io.BytesIO(gzip.decompress(data)))
     if areas.crs is None or areas.crs.to_epsg() != 27700:  # pragma: no cover
@@ -346,7 +361,7 @@ def far_outside_table(
     n_far = np.bincount(codes[far], minlength=len(values))
     furthest = pd.Series(metres[far]).groupby(codes[far]).max()
     texts: dict[str, list[int]] = {}  # one row per text, as groupby on the texts
-    for code in np.unique(codes):
+    for code in np.flatnonzero(np.bincount(codes, minlength=len(values))):
         texts.setdefault(str(values[code]), []).append(int(code))
     rows = []
     areas = _areas()

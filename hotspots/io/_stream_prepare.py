@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotspots.io import _csv_chunks
-from hotspots.io._areas import outside_metres
+from hotspots.io._areas import outside_metres, warm_areas
 from hotspots.io._checks import (
     Coordinates,
     IdColumn,
@@ -114,6 +114,7 @@ def read_pieces(sources: Iterable, *, ahead: int = 4) -> Iterator[RawTable]:
     """
     waiting: deque[Future] = deque()
     with ThreadPoolExecutor(max_workers=2) as pool:
+        pool.submit(warm_areas)  # the outlines load while the first file is read
         for src in sources:
             if src.size is not None and src.size <= _csv_chunks.PIECE_BYTES:
                 waiting.append(pool.submit(_whole, src))

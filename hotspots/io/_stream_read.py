@@ -54,8 +54,10 @@ _FILTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-keep")
 
 
 def _kept_text(table: pa.Table, keep: np.ndarray) -> pa.Table:
-    # one chunk first: filtering a column of several chunks is 3-5x slower
-    return table.select(_TEXT).combine_chunks().filter(pa.array(keep))
+    # one chunk first: filtering a column of several chunks is 3-5x slower; and
+    # large_string, which pandas stores, so that to_pandas later copies nothing
+    kept = table.select(_TEXT).combine_chunks().filter(pa.array(keep))
+    return kept.cast(pa.schema([(name, pa.large_string()) for name in _TEXT]))
 
 
 @dataclass
