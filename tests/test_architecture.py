@@ -283,6 +283,8 @@ def _documented_names() -> set[str]:
         "hotspots.tracking",
         "hotspots.evaluation",
         "hotspots.forces",
+        "hotspots.national",
+        "hotspots.evidence",
         "hotspots.maps",
         "hotspots.pack",
         "hotspots.synthetic",

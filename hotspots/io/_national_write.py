@@ -25,7 +25,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hotspots._atomic import atomic_path
-from hotspots.io._assemble import quarantine_frame
 from hotspots.io._schema import CRIME_TYPES, OUTPUT_COLUMNS, POLICEUK_RENAME
 from hotspots.io._stream import Checked
 
@@ -204,15 +203,7 @@ def write_batch(
         rel = f"crimes/force={slug}/year={yr}/{name}"
         _write(_rows_of(kept, idx), out / rel, geo=True)
         parts.append(rel)
-    quarantine = quarantine_frame(
-        tables=tables,
-        table=c.table,
-        reasons=c.reasons,
-        source=source,
-        rows=rows,
-        month_text=c.month_text,
-        force=c.force,
-    )
+    quarantine = c.quarantine(source, rows)
     where = {t.source: i for i, t in enumerate(tables)}
     q_table = np.array([where[s] for s in quarantine["source"]], dtype=np.int64)
     q_year = np.array([int(m[:4]) for m in months], dtype=np.int64)[q_table]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from hotspots.io._assemble import quarantine_frame
 from hotspots.io._checks import (
     RowReasons,
     categorical,
@@ -68,6 +69,21 @@ class Checked:
     respelled: pd.DataFrame
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     old_in: dict[str, list[str]] = field(default_factory=dict)
+
+    def quarantine(self, source: pd.Categorical, rows: np.ndarray) -> pd.DataFrame:
+        """Return the batch's rows set aside, as :func:`quarantine_frame` does.
+
+        ``source`` names each row's file and ``rows`` its record number there.
+        """
+        return quarantine_frame(
+            tables=self.tables,
+            table=self.table,
+            reasons=self.reasons,
+            source=source,
+            rows=rows,
+            month_text=self.month_text,
+            force=self.force,
+        )
 
 
 def _control_characters(tables: list[RawTable]) -> np.ndarray | None:

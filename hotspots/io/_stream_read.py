@@ -19,7 +19,6 @@ import pyarrow as pa
 import shapely
 
 from hotspots.io._areas import FAR_OUTSIDE_KM, far_outside_table
-from hotspots.io._assemble import quarantine_frame
 from hotspots.io._csv import RawTable
 from hotspots.io._quarantine import Quarantine
 from hotspots.io._result import RESPELLED_COLUMNS, IngestResult, SkippedFile
@@ -96,16 +95,7 @@ class Gathered:
         table_index = np.asarray([self.index[n] for n in names], dtype=np.int64)
         rows = np.concatenate([t.row for t in batch]) if batch else np.array([], int)
         self._keep(c, table_index[local], rows)
-        frame = quarantine_frame(
-            tables=batch,
-            table=c.table,
-            reasons=c.reasons,
-            source=source,
-            rows=rows,
-            month_text=c.month_text,
-            force=c.force,
-        )
-        self.quarantine.append(frame)
+        self.quarantine.append(c.quarantine(source, rows))
         self.has_checked_aside |= not c.reasons.ok.all()
         self.respelled.append(c.respelled)
         for name, files in c.old_in.items():
