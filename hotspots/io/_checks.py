@@ -14,11 +14,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from pyproj import Transformer
 
+from hotspots.io._coordinates import Coordinates, read_coordinates, to_text
 from hotspots.io._hashing import mix, text_hashes
 from hotspots.io._quarantine import FILTER_REASONS, REASONS
-from hotspots.io._schema import BNG, UK_BOUNDS, WGS84
+from hotspots.io._schema import UK_BOUNDS
 
 __all__ = [
     "Coordinates",
@@ -29,13 +29,13 @@ __all__ = [
     "check_coordinates",
     "check_duplicates",
     "coded",
+    "force_codes",
     "read_coordinates",
     "read_ids",
     "to_text",
 ]
 
 _CODES = list(REASONS)
-_NUMBER_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 # British National Grid false-origin box, metres (OS: 0-700 km E, 0-1300 km N).
 _BNG_BOX = (0.0, 0.0, 700_000.0, 1_300_000.0)
 #: Values that records systems write when a crime was never located: 0 (the
@@ -48,13 +48,6 @@ PLACEHOLDER_VALUES = np.array(
         *(-float("9" * n) for n in range(1, 8)),
     ]
 )
-_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
-_TO_WGS84 = Transformer.from_crs(BNG, WGS84, always_xy=True)
-
-
-def to_text(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """Trim surrounding white space from a text column."""
-    return pc.utf8_trim_whitespace(arr)
 
 
 def categorical(codes: np.ndarray, values: list[str]) -> pd.Categorical:
@@ -120,81 +113,6 @@ class RowReasons:
     def is_filter(self, mask: np.ndarray) -> np.ndarray:
         """Return True for rows in ``mask`` set aside by the caller's own filters."""
         return np.isin(self.codes(mask), list(FILTER_REASONS))
-
-
-def _parse_numbers(text) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (value, is_blank, is_number) for a trimmed text column.
-
-    Fast path: cast the whole column (blanks as NaN); only if some value is not a
-    number does the slower regex check run to find which.
-    """
-    blank = pc.equal(pc.utf8_length(text), 0)
-    blank_np = blank.to_numpy(zero_copy_only=False)
-    try:
-        values = pc.cast(
-            pc.if_else(blank, pa.scalar("nan"), text), pa.float64()
-        ).to_numpy(zero_copy_only=False)
-        return values, blank_np, ~blank_np
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    is_number = pc.match_substring_regex(text, _NUMBER_RE)
-    safe = pc.if_else(is_number, text, pa.scalar("nan"))
-    values = pc.cast(safe, pa.float64()).to_numpy(zero_copy_only=False)
-    return values, blank_np, is_number.to_numpy(zero_copy_only=False)
-
-
-@dataclass(frozen=True)
-class Coordinates:
-    """Coordinate text columns read as numbers and projected, before any check.
-
-    ``a``/``b`` are the values as written (longitude/latitude or easting/northing,
-    NaN where blank or not a number), with per-row ``*_blank`` and ``*_number``
-    flags; ``lon``, ``lat``, ``x``, ``y`` are both systems (EPSG:4326 degrees and
-    EPSG:27700 metres), not yet masked. Computed per parsed piece, off the main
-    thread (:mod:`hotspots.io._stream_prepare`), then checked per batch.
-    """
-
-    kind: str
-    a: np.ndarray
-    b: np.ndarray
-    a_blank: np.ndarray
-    b_blank: np.ndarray
-    a_number: np.ndarray
-    b_number: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-
-    @classmethod
-    def concat(cls, parts: list[Coordinates]) -> Coordinates:
-        """Join the coordinates of consecutive pieces (one kind)."""
-        if len(parts) == 1:
-            return parts[0]
-        names = [f for f in cls.__dataclass_fields__ if f != "kind"]
-        joined = {n: np.concatenate([getattr(p, n) for p in parts]) for n in names}
-        return cls(kind=parts[0].kind, **joined)
-
-
-def read_coordinates(first, second, *, kind: str = "lonlat") -> Coordinates:
-    """Read two coordinate text columns as numbers and project them (no checks).
-
-    ``kind="lonlat"``: WGS84 longitude, latitude, projected to British National
-    Grid; ``kind="bng"``: easting, northing, projected to WGS84. Values that are
-    blank or not numbers are NaN and project to infinity or NaN; the checks in
-    :func:`check_coordinates` set those rows aside before the values are used.
-    """
-    a, a_blank, a_num = _parse_numbers(to_text(first))
-    b, b_blank, b_num = _parse_numbers(to_text(second))
-    if kind == "lonlat":
-        lon, lat = a, b
-        x, y = _TO_BNG.transform(lon, lat)
-        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    else:
-        x, y = a, b
-        lon, lat = _TO_WGS84.transform(x, y)
-        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    return Coordinates(kind, a, b, a_blank, b_blank, a_num, b_num, lon, lat, x, y)
 
 
 def check_coordinates(
@@ -298,17 +216,17 @@ class IdColumn:
     (:mod:`hotspots.io._stream_prepare`).
     """
 
-    text: pa.Array
+    text: pa.Array | pa.ChunkedArray
     length: np.ndarray
     hashes: np.ndarray
 
     @classmethod
     def concat(cls, parts: list[IdColumn]) -> IdColumn:
-        """Join the columns of consecutive pieces."""
+        """Join the columns of consecutive pieces (the texts are not copied)."""
         if len(parts) == 1:
             return parts[0]
         return cls(
-            pa.concat_arrays([p.text for p in parts]),
+            pa.chunked_array([p.text for p in parts], type=pa.string()),
             np.concatenate([p.length for p in parts]),
             np.concatenate([p.hashes for p in parts]),
         )
@@ -328,10 +246,25 @@ class KeptIds:
     """The rows left with a non-blank Crime ID after :func:`check_duplicates`."""
 
     rows: np.ndarray  # row numbers in the batch
-    ids: pa.Array  # the batch's trimmed IDs, every row (take ``rows`` for theirs)
+    ids: pa.Array | pa.ChunkedArray  # the batch's trimmed IDs, every row
     force: np.ndarray  # their force, as codes into ``forces``
     forces: list  # distinct force values
     hashes: np.ndarray  # uint64 hash of (force, ID): :func:`text_hashes` mixed
+
+
+def force_codes(force, rows: np.ndarray | None = None) -> tuple[np.ndarray, list]:
+    """Return ``force[rows]`` (every row if None) as (codes, distinct values).
+
+    Equal values get equal codes. ``force`` is a text array or a
+    :class:`pandas.Categorical`, whose codes are used as they are (the checking
+    engine passes one, so its texts are not hashed again).
+    """
+    if isinstance(force, pd.Categorical):
+        codes = force.codes if rows is None else force.codes[rows]
+        return codes.astype(np.int64), list(force.categories)
+    values = np.asarray(force, dtype=object)
+    codes, distinct = pd.factorize(values if rows is None else values[rows])
+    return codes.astype(np.int64), list(distinct)
 
 
 def check_duplicates(
@@ -348,13 +281,16 @@ def check_duplicates(
     """
     c = read if read is not None else read_ids(crime_id)
     rows = np.flatnonzero(reasons.ok & (c.length > 0))
-    force_code, forces = pd.factorize(np.asarray(force, dtype=object)[rows])
+    force_code, forces = force_codes(force, rows)
     with np.errstate(over="ignore"):
         salt = mix(force_code.astype(np.uint64) + np.uint64(1))
         hashes = c.hashes[rows] ^ salt
     shared = pd.Series(hashes).duplicated(keep=False).to_numpy()
     if shared.any():  # compare the texts of the rows that share a hash
-        text = pc.dictionary_encode(c.text.take(pa.array(rows[shared])))
+        taken = c.text.take(pa.array(rows[shared]))
+        if isinstance(taken, pa.ChunkedArray):
+            taken = taken.combine_chunks()
+        text = pc.dictionary_encode(taken)
         id_code = text.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         key = force_code[shared] * (len(text.dictionary) + 1) + id_code
         repeat = np.zeros(len(rows), dtype=bool)
@@ -364,4 +300,4 @@ def check_duplicates(
         reasons.mark(dup, "duplicate_crime_id")
         keep = ~repeat
         rows, force_code, hashes = rows[keep], force_code[keep], hashes[keep]
-    return KeptIds(rows, c.text, force_code, list(forces), hashes)
+    return KeptIds(rows, c.text, force_code, forces, hashes)

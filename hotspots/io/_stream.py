@@ -69,6 +69,9 @@ class Checked:
     respelled: pd.DataFrame
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     old_in: dict[str, list[str]] = field(default_factory=dict)
+    #: ``crime_type_text`` as codes into ``crime_type_values`` (2 bytes a row)
+    crime_type_code: np.ndarray | None = None
+    crime_type_values: list[str] = field(default_factory=list)
 
     def quarantine(self, source: pd.Categorical, rows: np.ndarray) -> pd.DataFrame:
         """Return the batch's rows set aside, as :func:`quarantine_frame` does.
@@ -183,10 +186,11 @@ def check_batch(
     lon, lat, x, y = check_coordinates(
         reasons, None, None, boundary=rules.boundary, read=prepared.coords
     )
+    force_categorical = categorical(force_code, force_values)
     if seen is None:
-        check_duplicates(reasons, force_np, None, read=prepared.ids)
+        check_duplicates(reasons, force_categorical, None, read=prepared.ids)
     else:  # within the batch and across batches
-        seen.check(reasons, force_np, None, read=prepared.ids)
+        seen.check(reasons, force_categorical, None, read=prepared.ids)
 
     checked = Checked(
         tables=tables,
@@ -194,7 +198,7 @@ def check_batch(
         reasons=reasons,
         month=month,
         force=force_np,
-        force_categorical=categorical(force_code, force_values),
+        force_categorical=force_categorical,
         crime_type_index=type_index,
         lon=lon,
         lat=lat,
@@ -203,6 +207,8 @@ def check_batch(
         outside_m=prepared.outside_m,
         month_text=np.asarray(month_values, dtype=object)[month_code],
         crime_type_text=np.asarray(type_values, dtype=object)[type_code],
+        crime_type_code=type_code.astype(np.int16),
+        crime_type_values=list(type_values),
         respelled=_respelled_table(
             (month_values, month_code, respelled_v, month_text_v),
             (type_values, type_code, old_types),

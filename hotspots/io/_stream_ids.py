@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotspots.io._checks import IdColumn, RowReasons, read_ids, to_text
+from hotspots.io._checks import IdColumn, RowReasons, force_codes, read_ids, to_text
 from hotspots.io._hashing import mix, text_hashes
 from hotspots.io._stream_exact import ExactSeen
 
@@ -68,7 +68,7 @@ def fx_id_hashes(force: np.ndarray, id_hash: np.ndarray) -> np.ndarray:
     (:attr:`hotspots.io._checks.IdColumn.hashes`); each distinct force text is
     hashed the same way and mixed in.
     """
-    codes, forces = pd.factorize(np.asarray(force, dtype=object))
+    codes, forces = force_codes(force)
     salt = text_hashes(pa.array([str(f) for f in forces], type=pa.string()))
     with np.errstate(over="ignore"):
         return mix(np.asarray(id_hash, dtype=np.uint64) ^ (salt ^ _FORCE_SALT)[codes])
@@ -132,14 +132,20 @@ class SeenIds:
         rows = np.flatnonzero(reasons.ok & (c.length > 0))
         if not len(rows):
             return
+        codes, values = force_codes(force, rows)
+        texts = np.asarray([str(v) for v in values], dtype=object)
         if self.scheme == "fx64-1":
-            hashes = fx_id_hashes(force[rows], c.hashes[rows])
+            by_force = pd.Categorical.from_codes(codes, texts)
+            hashes = fx_id_hashes(by_force, c.hashes[rows])
         else:
-            hashes = id_hashes(force[rows], c.text.take(pa.array(rows)))
-        keys = np.asarray(force[rows], dtype=object)
+            ids = c.text.take(pa.array(rows))
+            if isinstance(ids, pa.ChunkedArray):
+                ids = ids.combine_chunks()
+            hashes = id_hashes(texts[codes], ids)
         dup = np.zeros(len(reasons.ok), dtype=bool)
         dup[rows] = pd.Series(hashes).duplicated(keep="first").to_numpy()
-        groups = pd.Series(np.arange(len(rows))).groupby(keys, sort=False).indices
+        by_code = pd.Series(np.arange(len(rows))).groupby(codes, sort=False).indices
+        groups = {texts[k]: where for k, where in by_code.items()}
         for key, where in groups.items():
             known = self._get(str(key))
             if len(known):

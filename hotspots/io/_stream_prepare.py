@@ -23,13 +23,8 @@ import numpy as np
 
 from hotspots.io import _csv_chunks
 from hotspots.io._areas import outside_metres, warm_areas
-from hotspots.io._checks import (
-    Coordinates,
-    IdColumn,
-    coded,
-    read_coordinates,
-    read_ids,
-)
+from hotspots.io._checks import IdColumn, coded, read_ids
+from hotspots.io._coordinates import Coordinates, read_coordinates
 from hotspots.io._csv import RawTable
 from hotspots.io._csv_chunks import parse_csv_pieces
 from hotspots.io._schema import POLICEUK_COLUMNS, REQUIRED_POLICEUK_COLUMNS

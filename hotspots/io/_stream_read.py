@@ -77,6 +77,7 @@ class Gathered:
     old_in: dict[str, list[str]] = field(default_factory=dict)
     force_values: set[str] = field(default_factory=set)
     force_categories: list[list[str]] = field(default_factory=list)  # per batch
+    type_values: list[list[str]] = field(default_factory=list)  # per batch
     has_old: bool = False
     has_checked_aside: bool = False  # a row set aside by a check (not malformed)
 
@@ -110,10 +111,10 @@ class Gathered:
             self.points[-1 - _WAITING].result()
         self.text.append(_FILTER.submit(_kept_text, c.table, keep))
         self.points.append(_FILTER.submit(shapely.points, c.x[keep], c.y[keep]))
-        values = {
+        values = {  # codes in the smallest type that holds them (memory at 20M)
             "month": c.month,
-            "force": np.asarray(c.force_categorical.codes, dtype=np.int64),
-            "type_index": c.crime_type_index,
+            "force": np.asarray(c.force_categorical.codes, dtype=np.int16),
+            "type_index": c.crime_type_index.astype(np.int8),
             "lon": c.lon,
             "lat": c.lat,
             "outside_m": c.outside_m,
@@ -122,9 +123,10 @@ class Gathered:
         }
         for name, array in values.items():
             self.numbers[name].append(array[keep])
-        published = c.crime_type_text[keep]
         self.has_old |= "crime_type_published" in c.extra
-        self.numbers["published"].append(published)
+        # the type as published: codes now, text only if some batch needs it
+        self.numbers["published"].append(c.crime_type_code[keep])
+        self.type_values.append(c.crime_type_values)
         categories = [str(v) for v in c.force_categorical.categories]
         self.force_values |= set(categories)
         self.force_categories.append(categories)
@@ -152,9 +154,11 @@ class Gathered:
     def result(self, skipped: list[SkippedFile]) -> IngestResult:
         """Build the :class:`IngestResult` of everything read, as one batch would."""
         self.seen = ExactSeen()  # the IDs' texts (64 bytes a row) are not needed now
-        joined = {k: np.concatenate(v) for k, v in self.numbers.items()}
         force_batches = self.numbers["force"]  # codes into each batch's categories
-        self.numbers = {}  # the per-batch arrays go as soon as they are joined
+        published = self.numbers.pop("published")
+        joined = {}
+        for name in list(self.numbers):  # each batch's arrays go once joined
+            joined[name] = np.concatenate(self.numbers.pop(name))
         text = pa.concat_tables([f.result() for f in self.text])
         crimes = text.to_pandas().rename(columns=POLICEUK_RENAME)
         del self.text
@@ -177,14 +181,22 @@ class Gathered:
         crimes["row"] = joined["row"]
         ordered = [c for c in OUTPUT_COLUMNS if c in crimes.columns]
         if self.has_old:
-            crimes["crime_type_published"] = joined["published"]
+            crimes["crime_type_published"] = np.concatenate(
+                [
+                    np.asarray(values, dtype=object)[codes]
+                    for values, codes in zip(self.type_values, published, strict=True)
+                ]
+            )
             ordered.append("crime_type_published")
         points = [f.result() for f in self.points]
         del self.points
         geometry = gpd.array.GeometryArray(
             np.concatenate(points) if points else np.array([], dtype=object), crs=BNG
         )
-        crimes = gpd.GeoDataFrame(crimes[ordered], geometry=geometry, crs=BNG)
+        # copy=False: the frame is new (GeoDataFrame copies a DataFrame by default)
+        crimes = gpd.GeoDataFrame(
+            crimes[ordered], geometry=geometry, crs=BNG, copy=False
+        )
         sources = pd.DataFrame(self.tables, columns=["source", "encoding", "rows_read"])
         return IngestResult(
             crimes=crimes,

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotspots.io._checks import _parse_numbers
+from hotspots.io._coordinates import parse_numbers
 from hotspots.tracking._pings_csv import (
     has_control,
     iter_blocks,
@@ -221,7 +221,7 @@ def _numbers(text: pa.Array) -> np.ndarray:
     try:
         return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        values, _, is_number = _parse_numbers(pc.utf8_trim_whitespace(text))
+        values, _, is_number = parse_numbers(pc.utf8_trim_whitespace(text))
         return np.where(is_number, values, np.nan)
 
 

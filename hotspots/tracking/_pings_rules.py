@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.io._checks import _BNG_BOX, _TO_BNG, PLACEHOLDER_VALUES
+from hotspots.io._checks import _BNG_BOX, PLACEHOLDER_VALUES
+from hotspots.io._coordinates import TO_BNG
 from hotspots.io._schema import UK_BOUNDS
 
 __all__ = [
@@ -137,7 +138,7 @@ def check_points(
     y = np.full(len(a), np.nan)
     if kind == "lonlat":
         if ok.any():
-            x[ok], y[ok] = (project or _TO_BNG.transform)(a[ok], b[ok])
+            x[ok], y[ok] = (project or TO_BNG.transform)(a[ok], b[ok])
     else:
         x[ok], y[ok] = a[ok], b[ok]
     if boundary is not None and ok.any():
