@@ -70,7 +70,7 @@ class Checked:
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     old_in: dict[str, list[str]] = field(default_factory=dict)
     #: ``crime_type_text`` as codes into ``crime_type_values`` (2 bytes a row)
-    crime_type_code: np.ndarray | None = None
+    crime_type_code: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
     crime_type_values: list[str] = field(default_factory=list)
 
     def quarantine(self, source: pd.Categorical, rows: np.ndarray) -> pd.DataFrame:

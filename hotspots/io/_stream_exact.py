@@ -86,7 +86,7 @@ class ExactSeen:
     ) -> np.ndarray:
         """Rows whose (force, ID) was kept by an earlier batch (texts compared)."""
         dup = np.zeros(len(h), dtype=bool)
-        maybe = np.flatnonzero(self._maybe_seen(h)) if self._n else []
+        maybe = np.flatnonzero(self._maybe_seen(h) if self._n else np.zeros(0, bool))
         if not len(maybe):
             return dup
         hm = h[maybe]
