@@ -49,6 +49,7 @@ class Source:
     size: int | None = None
     mtime_ns: int | None = None
     crc32: int | None = None
+    path: Path | None = None  # a file on disk (read while parsed when large)
 
 
 def _is_metadata(name: str) -> bool:
@@ -98,7 +99,13 @@ def open_sources(path: Path) -> Iterator[tuple[list[Source], list[SkippedFile]]]
     yield (
         [
             Source(
-                path.name, month, slug, path.read_bytes, stat.st_size, stat.st_mtime_ns
+                path.name,
+                month,
+                slug,
+                path.read_bytes,
+                stat.st_size,
+                stat.st_mtime_ns,
+                path=path,
             )
         ],
         [],
@@ -134,7 +141,15 @@ def _from_folder(path: Path) -> tuple[list[Source], list[SkippedFile]]:
         stat = file.stat()
         name = f"{path.name}/{rel}"
         sources.append(
-            Source(name, month, slug, file.read_bytes, stat.st_size, stat.st_mtime_ns)
+            Source(
+                name,
+                month,
+                slug,
+                file.read_bytes,
+                stat.st_size,
+                stat.st_mtime_ns,
+                path=file,
+            )
         )
     if not sources:
         listing = sorted(p.name for p in path.iterdir())

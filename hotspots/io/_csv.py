@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import mmap
 import re
 from dataclasses import dataclass
 
@@ -28,14 +29,19 @@ from hotspots.io._decode import (
 )
 
 __all__ = [
+    "CsvBytes",
     "RawTable",
     "missing_columns_message",
     "parse_csv_bytes",
     "parse_rows",
+    "parse_text",
     "read_header",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: A file's bytes as the parsers take them: read, or mapped (:mod:`._csv_mapped`).
+CsvBytes = bytes | mmap.mmap
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class RawTable:
     prepared: object = None
 
 
-def read_header(data: bytes, source: str) -> tuple[list[str], int]:
+def read_header(data: CsvBytes, source: str) -> tuple[list[str], int]:
     """Parse the header line; return the names and the byte offset after it."""
     end = data.find(b"\n")
     end = len(data) if end < 0 else end + 1
@@ -129,13 +135,13 @@ def parse_csv_bytes(
         If the bytes are not a readable CSV (see :func:`decode_bytes`).
     """
     data, encoding = decode_bytes(data, source)
-    return _parse_text(data, encoding, source, columns, required, use_threads)
+    return parse_text(data, encoding, source, columns, required, use_threads)
 
 
 _NON_SPACE = re.compile(rb"\S")
 
 
-def has_control_byte(data: bytes, start: int, end: int) -> bool:
+def has_control_byte(data: CsvBytes, start: int, end: int) -> bool:
     """Say whether ``data[start:end]`` holds a control byte (:data:`CONTROL_RE`).
 
     ``bytes.translate`` deleting every other byte runs at memory speed (about 0.1 s
@@ -154,8 +160,8 @@ def missing_columns_message(source: str, missing: list[str], header: list[str]) 
     )
 
 
-def _parse_text(
-    data: bytes,
+def parse_text(
+    data: CsvBytes,
     encoding: str,
     source: str,
     columns: tuple[str, ...],
@@ -176,7 +182,7 @@ def _parse_text(
 
 
 def parse_rows(
-    data: bytes,
+    data: CsvBytes,
     span: tuple[int, int],
     header: list[str],
     encoding: str,
@@ -210,7 +216,7 @@ def parse_rows(
             table, bad_rows = table2, bad2
         else:
             table, bad_rows = _parse_with_unbalanced_quotes(
-                data[body_start:body_end], names, source
+                bytes(data[body_start:body_end]), names, source
             )
     n_total = table.num_rows + len(bad_rows)
     if bad_rows:

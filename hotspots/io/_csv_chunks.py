@@ -29,10 +29,11 @@ import numpy as np
 
 from hotspots.exceptions import SchemaError
 from hotspots.io._csv import (
+    CsvBytes,
     RawTable,
     missing_columns_message,
-    parse_csv_bytes,
     parse_rows,
+    parse_text,
     read_header,
 )
 from hotspots.io._decode import decode_bytes
@@ -50,7 +51,7 @@ PIECE_BYTES = 16 << 20
 _AHEAD = 3
 
 
-def _spans(data: bytes, start: int, piece_bytes: int) -> list[tuple[int, int]]:
+def _spans(data: CsvBytes, start: int, piece_bytes: int) -> list[tuple[int, int]]:
     """Cut ``data[start:]`` at line ends into spans of at least ``piece_bytes``."""
     spans, end = [], len(data)
     while start < end:
@@ -96,7 +97,7 @@ def _sliced(raw: RawTable, rows_per_piece: int) -> Iterator[RawTable]:
 
 
 def parse_csv_pieces(
-    data: bytes,
+    data: CsvBytes,
     source: str,
     *,
     columns: tuple[str, ...],
@@ -104,6 +105,7 @@ def parse_csv_pieces(
     piece_bytes: int | None = None,
     use_threads: bool = True,
     prepare: Callable[[RawTable], RawTable] | None = None,
+    encoding: str | None = None,
 ) -> Iterator[RawTable]:
     """Yield ``data`` parsed as :func:`parse_csv_bytes` would, in pieces.
 
@@ -112,7 +114,9 @@ def parse_csv_pieces(
     ``piece_bytes`` (default :data:`PIECE_BYTES`; nearly every
     police.uk file) are one piece. ``prepare``, if given, is applied to each
     piece before it is yielded, in the thread that parsed it (see
-    :mod:`hotspots.io._stream_prepare`).
+    :mod:`hotspots.io._stream_prepare`). ``encoding`` says ``data`` is already
+    decoded, in that encoding (a file mapped by
+    :func:`~hotspots.io._csv_mapped.map_plain`), so it is not decoded again.
     Errors of the file as a whole are raised before the first piece is yielded.
 
     Raises
@@ -121,14 +125,15 @@ def parse_csv_pieces(
         As :func:`~hotspots.io._csv.parse_csv_bytes`.
     """
     piece_bytes = piece_bytes or PIECE_BYTES
-    data, encoding = decode_bytes(data, source)
+    if encoding is None:
+        data, encoding = decode_bytes(bytes(data), source)
     header, body_start = read_header(data, source)
     body_bytes = len(data) - body_start
     simple = data.find(b'"', body_start) < 0 and _NON_SPACE.search(data, body_start)
     if body_bytes <= piece_bytes or not simple:
-        raw = parse_csv_bytes(
-            data, source, columns=columns, required=required, use_threads=use_threads
-        )
+        # decoded already: parse_csv_bytes would decode it again and report the
+        # encoding of the decoded bytes (UTF-8) instead of the file's
+        raw = parse_text(data, encoding, source, columns, required, use_threads)
         if body_bytes <= piece_bytes or not raw.table.num_rows:
             yield prepare(raw) if prepare is not None else raw
             return

@@ -19,6 +19,7 @@ __all__ = [
     "CONTROL_RE",
     "MAX_LINES_IN_VALUE",
     "NOT_CONTROL_BYTES",
+    "SNIFF_BYTES",
     "decode_bytes",
     "decode_mixed",
     "is_blank",
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
-_BINARY_SNIFF_BYTES = 4096
+SNIFF_BYTES = 4096
 # A text CSV has almost no NUL or other C0 control bytes; binary files have many.
 _MAX_CONTROL_SHARE = 0.05
 # Bytes that may appear in text: tab, LF, CR and everything from space upwards.
@@ -122,7 +123,7 @@ def decode_bytes(data: bytes, source: str) -> tuple[bytes, str]:
                 f"{source}: starts with a UTF-16 byte-order mark but is not valid "
                 f"UTF-16 (byte {err.start}). Re-save the file as UTF-8 CSV."
             ) from err
-    head = data[:_BINARY_SNIFF_BYTES]
+    head = data[:SNIFF_BYTES]
     controls = len(head.translate(None, _TEXT_BYTES))
     if controls > _MAX_CONTROL_SHARE * len(head):
         hint = (

@@ -27,6 +27,7 @@ from hotspots.io._checks import IdColumn, coded, read_ids
 from hotspots.io._coordinates import Coordinates, read_coordinates
 from hotspots.io._csv import RawTable
 from hotspots.io._csv_chunks import parse_csv_pieces
+from hotspots.io._csv_mapped import map_plain
 from hotspots.io._schema import POLICEUK_COLUMNS, REQUIRED_POLICEUK_COLUMNS
 
 __all__ = ["Prepared", "batch_prepared", "prepare", "prepare_table", "read_pieces"]
@@ -83,18 +84,23 @@ def batch_prepared(tables: list[RawTable]) -> Prepared:
     )
 
 
+def _pieces(src, *, use_threads: bool = True) -> Iterator[RawTable]:
+    """Parse and prepare one file's pieces (the file mapped where it can be)."""
+    mapped = map_plain(src.path, src.name) if src.path is not None else None
+    return parse_csv_pieces(
+        src.load() if mapped is None else mapped,
+        src.name,
+        columns=POLICEUK_COLUMNS,
+        required=REQUIRED_POLICEUK_COLUMNS,
+        use_threads=use_threads,
+        prepare=prepare,
+        encoding=None if mapped is None else "utf-8",
+    )
+
+
 def _whole(src) -> list[RawTable]:
     """Load, parse and prepare one small file (in a worker thread)."""
-    return list(
-        parse_csv_pieces(
-            src.load(),
-            src.name,
-            columns=POLICEUK_COLUMNS,
-            required=REQUIRED_POLICEUK_COLUMNS,
-            use_threads=False,
-            prepare=prepare,
-        )
-    )
+    return list(_pieces(src, use_threads=False))
 
 
 def read_pieces(sources: Iterable, *, ahead: int = 4) -> Iterator[RawTable]:
@@ -118,12 +124,6 @@ def read_pieces(sources: Iterable, *, ahead: int = 4) -> Iterator[RawTable]:
                 continue
             while waiting:
                 yield from waiting.popleft().result()
-            yield from parse_csv_pieces(
-                src.load(),
-                src.name,
-                columns=POLICEUK_COLUMNS,
-                required=REQUIRED_POLICEUK_COLUMNS,
-                prepare=prepare,
-            )
+            yield from _pieces(src)
         while waiting:
             yield from waiting.popleft().result()
