@@ -339,6 +339,9 @@ def _parse_body(
                     column_types=dict.fromkeys(names, pa.string()),
                     strings_can_be_null=False,
                     quoted_strings_can_be_null=False,
+                    # the callers pass decoded bytes (decode_bytes, or a file
+                    # mapped only when it is ASCII): valid UTF-8 already
+                    check_utf8=False,
                 ),
             )
         except pa.ArrowInvalid as err:

@@ -16,7 +16,7 @@ from hotspots.io._forces import lookup_force, resolve_force
 from hotspots.io._result import IngestResult, SkippedFile
 from hotspots.io._stream import Rules
 from hotspots.io._stream_prepare import read_pieces
-from hotspots.io._stream_read import BATCH_ROWS, Gathered
+from hotspots.io._stream_read import BATCH_ROWS, Gathered, gc_paused
 
 __all__ = [
     "SAMPLE_COLUMNS",
@@ -194,26 +194,27 @@ def read_policeuk(
     wanted = Wanted(forces) if forces is not None else None
     area = as_boundary(boundary)
 
-    gathered = Gathered(Rules(wanted_types, start_p, end_p, wanted, area))
-    batch: list[RawTable] = []
-    n_batch = 0
-    with open_sources(path) as (sources, skipped):
-        to_read = []
-        for src in sources:
-            why = not_wanted(src, start_p, end_p, wanted)
-            if why is not None:
-                skipped.append(why)
-            else:
-                to_read.append(src)
-        for piece in read_pieces(to_read):  # parsed and prepared ahead, in order
-            batch.append(piece)
-            n_batch += piece.table.num_rows
-            logger.debug("%s: %d rows", piece.source, piece.table.num_rows)
-            if n_batch >= BATCH_ROWS:  # check these rows now, let their text go
+    with gc_paused():
+        gathered = Gathered(Rules(wanted_types, start_p, end_p, wanted, area))
+        batch: list[RawTable] = []
+        n_batch = 0
+        with open_sources(path) as (sources, skipped):
+            to_read = []
+            for src in sources:
+                why = not_wanted(src, start_p, end_p, wanted)
+                if why is not None:
+                    skipped.append(why)
+                else:
+                    to_read.append(src)
+            for piece in read_pieces(to_read):  # parsed and prepared ahead, in order
+                batch.append(piece)
+                n_batch += piece.table.num_rows
+                logger.debug("%s: %d rows", piece.source, piece.table.num_rows)
+                if n_batch >= BATCH_ROWS:  # check these rows now, let their text go
+                    gathered.add(batch)
+                    batch, n_batch = [], 0
+            if batch:
                 gathered.add(batch)
-                batch, n_batch = [], 0
-        if batch:
-            gathered.add(batch)
     warn_unexpected_names(skipped, stacklevel=2)
     if skipped:
         logger.info("Skipped %d file(s); see result.skipped_files.", len(skipped))

@@ -137,7 +137,7 @@ class ExactSeen:
         self._rows.append(rows[keep])
         self._force.append(codes[keep].astype(np.int32))
         new = h[keep]
-        order = np.argsort(new, kind="stable")
+        order = np.argsort(new)  # equal hashes may come in any order
         where = self._n + np.arange(n_new, dtype=np.int64)
         self._runs.append((new[order], where[order]))
         self._n += n_new

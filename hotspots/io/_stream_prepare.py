@@ -84,6 +84,11 @@ def batch_prepared(tables: list[RawTable]) -> Prepared:
     )
 
 
+#: The two threads that load, parse and prepare small files, kept for the process
+#: (each builds its PROJ transformer once; see :data:`_csv_chunks._POOL`).
+_FILES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotspots-files")
+
+
 def _pieces(src, *, use_threads: bool = True) -> Iterator[RawTable]:
     """Parse and prepare one file's pieces (the file mapped where it can be)."""
     mapped = map_plain(src.path, src.name) if src.path is not None else None
@@ -114,16 +119,16 @@ def read_pieces(sources: Iterable, *, ahead: int = 4) -> Iterator[RawTable]:
     time would raise it.
     """
     waiting: deque[Future] = deque()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pool.submit(warm_areas)  # the outlines load while the first file is read
-        for src in sources:
-            if src.size is not None and src.size <= _csv_chunks.PIECE_BYTES:
-                waiting.append(pool.submit(_whole, src))
-                while len(waiting) > ahead:
-                    yield from waiting.popleft().result()
-                continue
-            while waiting:
+    pool = _FILES
+    pool.submit(warm_areas)  # the outlines load while the first file is read
+    for src in sources:
+        if src.size is not None and src.size <= _csv_chunks.PIECE_BYTES:
+            waiting.append(pool.submit(_whole, src))
+            while len(waiting) > ahead:
                 yield from waiting.popleft().result()
-            yield from _pieces(src)
+            continue
         while waiting:
             yield from waiting.popleft().result()
+        yield from _pieces(src)
+    while waiting:
+        yield from waiting.popleft().result()

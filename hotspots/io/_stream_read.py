@@ -9,7 +9,10 @@ builds the GeoDataFrame once, at the end, exactly as a single batch would have.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -26,7 +29,7 @@ from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS, POLICEUK_RENAM
 from hotspots.io._stream import Checked, Rules, check_batch
 from hotspots.io._stream_ids import ExactSeen
 
-__all__ = ["BATCH_ROWS", "Gathered"]
+__all__ = ["BATCH_ROWS", "Gathered", "gc_paused"]
 
 #: Rows :func:`hotspots.read_policeuk` checks at a time (a batch is never less
 #: than one file). Measured on 1M SYNTHETIC rows in 528 files: peak RSS 1.4 GiB at
@@ -50,6 +53,24 @@ _NUMBERS = (
 _WAITING = 2
 #: One thread copies kept rows' text for every reader (Arrow releases the GIL).
 _FILTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-keep")
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a reader runs (restored after).
+
+    Every kept row becomes a shapely point, an object the collector tracks; with
+    millions alive, each full collection walks them all. The readers make no
+    reference cycles, so nothing waits to be collected meanwhile. Measured on 3.3M
+    SYNTHETIC rows in 264 files: 8.0-9.3 s paused against 9.9-12.1 s.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _kept_text(table: pa.Table, keep: np.ndarray) -> pa.Table:
