@@ -2,13 +2,13 @@
 
 police.uk snaps every crime to one of a force's anonymised map points, so a file of
 n rows holds far fewer distinct (longitude, latitude) texts: 39,578 in 1M SYNTHETIC
-rows, a few thousand in a real force's month. :func:`read_coordinates` therefore
+rows. :func:`read_coordinates` therefore
 dictionary-encodes each text column (Arrow), reads each distinct text as a number
 and projects each distinct pair with PROJ, then spreads the results back to the
 rows. A projection depends on its point alone, so every row gets exactly the value
 that projecting the rows one by one would give (``tests/io/test_coordinates.py``
-compares the two); on 1M rows this takes the reader's PROJ time from about 0.45 s
-of CPU to 0.02 s.
+compares the two). A piece of 63,000 SYNTHETIC rows holds about 24,000 distinct
+pairs: reading and projecting it took 22 ms instead of 55 ms.
 """
 
 from __future__ import annotations
