@@ -117,6 +117,24 @@ def _artefacts(crimes, action: ArtefactAction, func, kwargs: dict, force: str):
     return used, kwargs, {**record, "applied_by": "run_by_force"}
 
 
+def _within_reach(crimes, force: str):
+    """Leave out crimes more than ``FAR_OUTSIDE_KM`` outside the force's own area.
+
+    A few police.uk points lie far from their force (geocoding slips; the readers
+    report them in ``far_outside``); a grid or surface over every point would span
+    the country: 2.1M cells of Gi* for real Derbyshire 2023-24. Returns the crimes
+    kept and how many were left out (0 for a force with no shipped outline).
+    """
+    import numpy as np
+
+    from hotspots.io._areas import FAR_OUTSIDE_KM, outside_metres
+
+    x, y = crimes.geometry.x.to_numpy(), crimes.geometry.y.to_numpy()
+    metres = outside_metres(np.zeros(len(crimes), dtype=np.int64), [force], x, y)
+    far = metres > FAR_OUTSIDE_KM * 1000  # NaN (no outline): kept
+    return crimes[~far], int(far.sum())
+
+
 def _force_task(force: str, **common: Any):
     """Read one force and run the hotspot function on it (None if no crimes)."""
     func = _resolve(common.pop("verb"))
@@ -127,11 +145,13 @@ def _force_task(force: str, **common: Any):
         start=common.pop("start"),
         end=common.pop("end"),
     )
+    crimes, n_far = _within_reach(crimes, force)
     if len(crimes) == 0:
         return None
     crimes, kwargs, record = _artefacts(
         crimes, common["artefacts"], func, common["kwargs"], force
     )
+    record = {**record, "n_far_outside": n_far}
     result = func(crimes, **kwargs)
     attrs = getattr(result, "attrs", None)
     if isinstance(attrs, dict):
@@ -203,7 +223,10 @@ def run_by_force(
         Each frame's ``attrs["hotspots"]`` gains ``force``, ``run`` (``path``,
         ``n_tasks``, ``dashboard``) and what the artefact rule did: ``artefacts``,
         ``applied_by`` ("func" or "run_by_force"), ``n_flagged_points``,
-        ``n_artefact_crimes`` and ``flagged_points``.
+        ``n_artefact_crimes`` and ``flagged_points``, and ``n_far_outside``: the
+        crimes left out because they lie more than
+        :data:`hotspots.io.FAR_OUTSIDE_KM` (5 km) outside the force's own area
+        (geocoding slips; a grid over them would span the country).
 
     Raises
     ------
@@ -216,6 +239,8 @@ def run_by_force(
     HotspotsWarning
         Per force, when crimes at flagged points are left out or weighted down
         (:func:`hotspots.quality.handle_artefacts`); on Dask, in the worker's log.
+        Once, naming the forces, when crimes far outside their force's area were
+        left out.
     InputFileError
         If ``out`` is not a national dataset.
 
@@ -288,6 +313,7 @@ def run_by_force(
         output[force] = result
     if empty:
         logger.info("No crimes selected in %d forces, left out: %s.", len(empty), empty)
+    _warn_far(output)
     logger.info(
         "Ran %s for %d forces (%s), artefacts=%r.",
         func,
@@ -296,3 +322,30 @@ def run_by_force(
         artefacts,
     )
     return output
+
+
+def _warn_far(output: dict[str, Any]) -> None:
+    """Warn once, naming the forces, if crimes far outside their area were left out."""
+    far = {
+        force: result.attrs["hotspots"].get("n_far_outside", 0)
+        for force, result in output.items()
+        if isinstance(getattr(result, "attrs", None), dict)
+        and "hotspots" in result.attrs
+    }
+    far = {force: n for force, n in far.items() if n}
+    if far:
+        import warnings
+
+        from hotspots.exceptions import HotspotsWarning
+        from hotspots.io._areas import FAR_OUTSIDE_KM
+
+        listed = ", ".join(f"{force} {n:,}" for force, n in far.items())
+        warnings.warn(
+            f"run_by_force left out {sum(far.values()):,} crimes lying more than "
+            f"{FAR_OUTSIDE_KM:g} km outside their own force's area ({listed}): a grid "
+            "over them would span the country. Each result counts them in "
+            "attrs['hotspots']['n_far_outside']; hotspots.io.far_outside_by_force "
+            "lists such rows.",
+            HotspotsWarning,
+            stacklevel=3,
+        )

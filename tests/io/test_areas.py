@@ -202,3 +202,22 @@ def test_interior_squares_shortcut_equals_the_outline_distance(slug):
         full = _areas._distance(area, x, y)
     np.testing.assert_array_equal(fast, full)
     assert (fast == 0).mean() > 0.3 and (fast > 0).any()
+
+
+def test_outlines_read_without_gdal_equal_geopandas_read_file():
+    import gzip
+    import io
+
+    import pandas as pd
+
+    from hotspots.io._areas import _read_areas
+
+    raw = gzip.decompress((DATA / "force_areas.geojson.gz").read_bytes())
+    expected = gpd.read_file(io.BytesIO(raw))
+    got = _read_areas()
+    assert got.crs == expected.crs
+    pd.testing.assert_frame_equal(
+        got.drop(columns="geometry").reset_index(drop=True),
+        expected.drop(columns="geometry"),
+    )
+    assert shapely.equals_exact(got.geometry.values, expected.geometry.values, 0).all()

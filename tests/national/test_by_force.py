@@ -71,3 +71,27 @@ def test_run_by_force_refuses_unknown_forces_and_functions(national):
         run_by_force(national, "gistar", forces=["atlantis"], progress=False)
     with pytest.raises(ValueError, match="func must be"):
         run_by_force(national, "lisa", progress=False)
+
+
+def test_crimes_far_outside_their_force_are_left_out_with_a_warning(tmp_path):
+    from hotspots.exceptions import HotspotsWarning
+    from tests.national.conftest import synthetic_rows, write_dataset
+
+    rows = synthetic_rows(seed=11, per_force=600)
+    far = rows[rows["slug"] == "derbyshire"].head(5).copy()
+    far["crime_type"] = SV[0]
+    far["x"], far["y"] = 530_000.0, 180_000.0  # central London: 170 km away
+    root = tmp_path / "national"
+    write_dataset(root, pd.concat([rows, far], ignore_index=True))
+    with pytest.warns(HotspotsWarning, match=r"left out 5 crimes .*derbyshire 5"):
+        results = run_by_force(
+            root, "grid", forces=["derbyshire", "leicestershire"], cell_size=250,
+            progress=False,
+        )  # fmt: skip
+    cells = results["derbyshire"]
+    assert cells.attrs["hotspots"]["n_far_outside"] == 5
+    assert results["leicestershire"].attrs["hotspots"]["n_far_outside"] == 0
+    # the grid covers the force's own points only: the same as without the five
+    direct = count_points(_points(rows, "derbyshire"), cell_size=250)
+    np.testing.assert_array_equal(cells["n"], direct["n"])
+    assert cells.total_bounds[0] > 400_000  # no cell reaches London
