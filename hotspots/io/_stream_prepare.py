@@ -114,9 +114,9 @@ def read_pieces(sources: Iterable, *, ahead: int = 4) -> Iterator[RawTable]:
     Small files (at most :data:`~hotspots.io._csv_chunks.PIECE_BYTES`, nearly every
     police.uk file) are loaded, parsed and prepared by two worker threads, up to
     ``ahead`` files in advance; a large file is parsed in pieces by
-    :func:`~hotspots.io._csv_chunks.parse_csv_pieces` (its own two threads). A
-    file's error is raised when its turn comes, as a reader reading one file at a
-    time would raise it.
+    :func:`~hotspots.io._csv_chunks.parse_csv_pieces` (on two threads kept for the
+    process). A file's error is raised when its turn comes, as a reader reading one
+    file at a time would raise it.
     """
     waiting: deque[Future] = deque()
     pool = _FILES
