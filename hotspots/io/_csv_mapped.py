@@ -47,14 +47,17 @@ def map_plain(path: Path, source: str) -> mmap.mmap | None:
 
     "Unchanged" is :func:`~hotspots.io._decode.decode_bytes` returning the same
     bytes as ``"utf-8"``: its checks of the first bytes pass and every byte is
-    ASCII. None (read the file and decode it) for an empty file, one that holds no
-    line end, or one decoding would change or reject (whose error the caller then
-    raises as usual).
+    ASCII. None (read the file and decode it) for an empty file, one that cannot be
+    mapped, one that holds no line end, or one decoding would change or reject
+    (whose error the caller then raises as usual).
     """
     if path.stat().st_size == 0:
         return None
-    with path.open("rb") as handle:
-        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        with path.open("rb") as handle:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # a file system or file that cannot be mapped
+        return None
     head = data[:SNIFF_BYTES]
     try:
         decoded, encoding = decode_bytes(head, source)

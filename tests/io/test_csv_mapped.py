@@ -87,3 +87,19 @@ def test_sources_name_the_file_s_own_encoding(tmp_path, change, encoding):
     # a whole-file parse once decoded the bytes twice and reported UTF-8
     result = read_policeuk(_write(tmp_path, change(_text(20))))
     assert result.sources["encoding"].tolist() == [encoding]
+
+
+def test_a_file_that_cannot_be_mapped_is_read(tmp_path, monkeypatch):
+    import mmap
+
+    path = _write(tmp_path, _text(20))
+    want = read_policeuk(path)
+
+    def refuse(*args, **kwargs):
+        raise OSError("this file system cannot map files")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    assert map_plain(path, NAME) is None
+    got = read_policeuk(path)
+    assert got.crimes.equals(want.crimes)
+    assert got.quarantine.frame.equals(want.quarantine.frame)
