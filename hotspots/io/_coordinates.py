@@ -70,7 +70,10 @@ def parse_numbers(text) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (value, is_blank, is_number) for a trimmed text column.
 
     Fast path: cast the whole column (blanks as NaN); only if some value is not a
-    number does the slower regex check run to find which.
+    number, or casts to a non-finite one, does the regex decide, value by value,
+    which are numbers ("nan" and "inf" are not; "1e400" is, and is infinite). So a
+    value's verdict never depends on the other values read with it (a piece of a
+    file once gave "nan" another reason's words than the whole file did).
     """
     blank = pc.equal(pc.utf8_length(text), 0)
     blank_np = blank.to_numpy(zero_copy_only=False)
@@ -78,7 +81,8 @@ def parse_numbers(text) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         values = pc.cast(
             pc.if_else(blank, pa.scalar("nan"), text), pa.float64()
         ).to_numpy(zero_copy_only=False)
-        return values, blank_np, ~blank_np
+        if np.isfinite(values[~blank_np]).all():
+            return values, blank_np, ~blank_np
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     is_number = pc.match_substring_regex(text, _NUMBER_RE)
