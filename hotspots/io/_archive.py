@@ -49,7 +49,7 @@ class Source:
     size: int | None = None
     mtime_ns: int | None = None
     crc32: int | None = None
-    path: Path | None = None  # a file on disk (read while parsed when large)
+    path: Path | None = None  # a file on disk (mapped where it lies when plain)
 
 
 def _is_metadata(name: str) -> bool:

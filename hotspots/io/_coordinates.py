@@ -146,8 +146,9 @@ def read_coordinates(first, second, *, kind: str = "lonlat") -> Coordinates:
     """
     a_code, (a_v, a_blank, a_num), _ = _distinct(first)
     b_code, (b_v, b_blank, b_num), n_b = _distinct(second)
-    pair, keys = pd.factorize(a_code * max(n_b, 1) + b_code, sort=False)
-    ua, ub = a_v[keys // max(n_b, 1)], b_v[keys % max(n_b, 1)]
+    width = max(n_b, 1)  # a pair's key: its two texts' codes
+    pair, keys = pd.factorize(a_code * width + b_code, sort=False)
+    ua, ub = a_v[keys // width], b_v[keys % width]
     to_other = TO_BNG if kind == "lonlat" else TO_WGS84
     u1, u2 = (np.asarray(v, dtype=float) for v in to_other.transform(ua, ub))
     a, b, p1, p2 = a_v[a_code], b_v[b_code], u1[pair], u2[pair]

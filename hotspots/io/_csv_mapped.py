@@ -24,7 +24,7 @@ import numpy as np
 from hotspots.exceptions import InputFileError
 from hotspots.io._decode import SNIFF_BYTES, decode_bytes
 
-__all__ = ["map_plain"]
+__all__ = ["map_plain", "source_data"]
 
 #: Bytes checked for non-ASCII at a time (the whole map at once would be a
 #: temporary array as large as the file).
@@ -68,3 +68,14 @@ def map_plain(path: Path, source: str) -> mmap.mmap | None:
         return data
     data.close()
     return None
+
+
+def source_data(src) -> tuple[bytes | mmap.mmap, str | None]:
+    """Return a source's bytes for the parsers, and their encoding if decoded.
+
+    ``src`` is an archive :class:`~hotspots.io._archive.Source`: a file on disk is
+    mapped when :func:`map_plain` allows it (already decoded: ``"utf-8"``), any
+    other is loaded (None: the parser decodes it).
+    """
+    mapped = map_plain(src.path, src.name) if src.path is not None else None
+    return (src.load(), None) if mapped is None else (mapped, "utf-8")

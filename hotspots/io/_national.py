@@ -27,7 +27,7 @@ from hotspots.io._assemble import as_boundary, normalise_months
 from hotspots.io._crime_types import report_old_names
 from hotspots.io._csv import RawTable
 from hotspots.io._csv_chunks import parse_csv_pieces
-from hotspots.io._csv_mapped import map_plain
+from hotspots.io._csv_mapped import source_data
 from hotspots.io._national_batch import READ_ERRORS, Batch
 from hotspots.io._national_ledger import (
     Ledger,
@@ -101,8 +101,7 @@ def _load(src: Source) -> tuple[Source, str, Iterator[RawTable] | Exception]:
     Returns (source, sha256, the file's pieces or the error). A large file's other
     pieces are parsed as the caller takes them (:mod:`hotspots.io._csv_chunks`).
     """
-    mapped = map_plain(src.path, src.name) if src.path is not None else None
-    data = src.load() if mapped is None else mapped  # a plain file: where it lies
+    data, encoding = source_data(src)  # a plain file on disk: mapped
     sha = hashlib.sha256(data).hexdigest()
     pieces = parse_csv_pieces(  # files are parsed side by side: one thread each
         data,
@@ -111,7 +110,7 @@ def _load(src: Source) -> tuple[Source, str, Iterator[RawTable] | Exception]:
         required=REQUIRED_POLICEUK_COLUMNS,
         use_threads=False,
         prepare=prepare,  # coordinates, IDs and force-area distances, here
-        encoding=None if mapped is None else "utf-8",
+        encoding=encoding,
     )
     try:
         first = next(pieces)

@@ -65,13 +65,16 @@ class Checked:
     y: np.ndarray
     outside_m: np.ndarray  # metres outside the row's force area (0 in, NaN unknown)
     month_text: np.ndarray
-    crime_type_text: np.ndarray
+    crime_type_code: np.ndarray  # the type as published: codes into the values
+    crime_type_values: list[str]
     respelled: pd.DataFrame
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     old_in: dict[str, list[str]] = field(default_factory=dict)
-    #: ``crime_type_text`` as codes into ``crime_type_values`` (2 bytes a row)
-    crime_type_code: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
-    crime_type_values: list[str] = field(default_factory=list)
+
+    @property
+    def crime_type_text(self) -> np.ndarray:
+        """The crime type of each row as published (trimmed), as text."""
+        return np.asarray(self.crime_type_values, dtype=object)[self.crime_type_code]
 
     def quarantine(self, source: pd.Categorical, rows: np.ndarray) -> pd.DataFrame:
         """Return the batch's rows set aside, as :func:`quarantine_frame` does.
@@ -206,7 +209,6 @@ def check_batch(
         y=y,
         outside_m=prepared.outside_m,
         month_text=np.asarray(month_values, dtype=object)[month_code],
-        crime_type_text=np.asarray(type_values, dtype=object)[type_code],
         crime_type_code=type_code.astype(np.int16),
         crime_type_values=list(type_values),
         respelled=_respelled_table(

@@ -135,8 +135,7 @@ class SeenIds:
         codes, values = force_codes(force, rows)
         texts = np.asarray([str(v) for v in values], dtype=object)
         if self.scheme == "fx64-1":
-            by_force = pd.Categorical.from_codes(codes, texts)
-            hashes = fx_id_hashes(by_force, c.hashes[rows])
+            hashes = fx_id_hashes(force[rows], c.hashes[rows])
         else:
             ids = c.text.take(pa.array(rows))
             if isinstance(ids, pa.ChunkedArray):

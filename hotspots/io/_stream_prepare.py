@@ -27,7 +27,7 @@ from hotspots.io._checks import IdColumn, coded, read_ids
 from hotspots.io._coordinates import Coordinates, read_coordinates
 from hotspots.io._csv import RawTable
 from hotspots.io._csv_chunks import parse_csv_pieces
-from hotspots.io._csv_mapped import map_plain
+from hotspots.io._csv_mapped import source_data
 from hotspots.io._schema import POLICEUK_COLUMNS, REQUIRED_POLICEUK_COLUMNS
 
 __all__ = ["Prepared", "batch_prepared", "prepare", "prepare_table", "read_pieces"]
@@ -91,15 +91,15 @@ _FILES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotspots-files")
 
 def _pieces(src, *, use_threads: bool = True) -> Iterator[RawTable]:
     """Parse and prepare one file's pieces (the file mapped where it can be)."""
-    mapped = map_plain(src.path, src.name) if src.path is not None else None
+    data, encoding = source_data(src)
     return parse_csv_pieces(
-        src.load() if mapped is None else mapped,
+        data,
         src.name,
         columns=POLICEUK_COLUMNS,
         required=REQUIRED_POLICEUK_COLUMNS,
         use_threads=use_threads,
         prepare=prepare,
-        encoding=None if mapped is None else "utf-8",
+        encoding=encoding,
     )
 
 
