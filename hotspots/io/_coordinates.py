@@ -13,6 +13,7 @@ pairs: reading and projecting it took 22 ms instead of 55 ms.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,17 +25,59 @@ from pyproj import Transformer
 from hotspots.io._schema import BNG, WGS84
 
 __all__ = [
-    "TO_BNG",
-    "TO_WGS84",
     "Coordinates",
     "parse_numbers",
+    "project",
     "read_coordinates",
     "to_text",
+    "warm_projection",
 ]
 
 _NUMBER_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
-TO_WGS84 = Transformer.from_crs(BNG, WGS84, always_xy=True)
+#: The one thread that projects, kept for the process. PROJ gives each thread its
+#: own copy of a transformer, and building one (its SQLite queries for the
+#: candidate operations) costs about 40 ms of CPU; on one thread that is paid once
+#: per process and direction, not once per thread that reads.
+_PROJECTION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-proj")
+_TRANSFORMERS: dict[str, Transformer] = {}  # used on that thread only
+_CRS = {"lonlat": (WGS84, BNG), "bng": (BNG, WGS84)}
+
+
+def _transformer(kind: str) -> Transformer:
+    found = _TRANSFORMERS.get(kind)
+    if found is None:
+        source, target = _CRS[kind]
+        found = _TRANSFORMERS[kind] = Transformer.from_crs(
+            source, target, always_xy=True
+        )
+    return found
+
+
+def _transform(kind: str, a, b) -> tuple[np.ndarray, np.ndarray]:
+    u, v = _transformer(kind).transform(a, b)
+    return np.asarray(u, dtype=float), np.asarray(v, dtype=float)
+
+
+def project(a, b, *, kind: str = "lonlat") -> tuple[np.ndarray, np.ndarray]:
+    """Project coordinates with PROJ, on the one projecting thread.
+
+    ``kind="lonlat"``: WGS84 longitude, latitude (degrees) to British National Grid
+    easting, northing (metres); ``kind="bng"``: the reverse. ``a`` and ``b`` are
+    arrays of one shape (or scalars); returns two float arrays of that shape, the
+    values ``pyproj.Transformer.from_crs(..., always_xy=True).transform`` gives.
+    Safe to call from any thread but the projecting one.
+    """
+    return _PROJECTION.submit(_transform, kind, a, b).result()
+
+
+def warm_projection(kind: str = "lonlat") -> None:
+    """Build the transformer now, on its thread, without waiting for it.
+
+    A reader calls it as it starts, so that the 40 ms overlap the first parse.
+    """
+    _PROJECTION.submit(_transformer, kind)
+
+
 # bytes that may begin or end a value utf8_trim_whitespace would change: ASCII
 # white space and any byte of a multi-byte character (Unicode spaces such as U+00A0)
 _MAY_TRIM = np.zeros(256, dtype=bool)
@@ -149,8 +192,7 @@ def read_coordinates(first, second, *, kind: str = "lonlat") -> Coordinates:
     width = max(n_b, 1)  # a pair's key: its two texts' codes
     pair, keys = pd.factorize(a_code * width + b_code, sort=False)
     ua, ub = a_v[keys // width], b_v[keys % width]
-    to_other = TO_BNG if kind == "lonlat" else TO_WGS84
-    u1, u2 = (np.asarray(v, dtype=float) for v in to_other.transform(ua, ub))
+    u1, u2 = project(ua, ub, kind=kind)
     a, b, p1, p2 = a_v[a_code], b_v[b_code], u1[pair], u2[pair]
     lon, lat, x, y = (a, b, p1, p2) if kind == "lonlat" else (p1, p2, a, b)
     return Coordinates(

@@ -215,16 +215,17 @@ def read_policeuk(
                     batch, n_batch = [], 0
             if batch:
                 gathered.add(batch)
-    warn_unexpected_names(skipped, stacklevel=2)
-    if skipped:
-        logger.info("Skipped %d file(s); see result.skipped_files.", len(skipped))
-    if not gathered.tables:
-        raise InputFileError(
-            f"{path}: no street-level file matches the months/forces asked for "
-            f"(start={start}, end={end}, forces={forces}); {len(skipped)} file(s) "
-            "were skipped. Widen the filters."
-        )
-    result, old_in = gathered.result(skipped), gathered.old_in
+        warn_unexpected_names(skipped, stacklevel=2)
+        if skipped:
+            logger.info("Skipped %d file(s); see result.skipped_files.", len(skipped))
+        if not gathered.tables:
+            raise InputFileError(
+                f"{path}: no street-level file matches the months/forces asked for "
+                f"(start={start}, end={end}, forces={forces}); {len(skipped)} "
+                "file(s) were skipped. Widen the filters."
+            )
+        # still paused: the last batch's points are being made meanwhile
+        result, old_in = gathered.result(skipped), gathered.old_in
     old = result.respelled[result.respelled["column"] == "Crime type"]
     report_old_names(old, old_in, stacklevel=2)
     warn_whole_file_failures(result, columns=SAMPLE_COLUMNS, stacklevel=2)

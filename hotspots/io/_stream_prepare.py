@@ -6,7 +6,9 @@ its force's area depend on that piece alone, not on the rest of its batch. The
 readers therefore do them in the threads that parse the files
 (:func:`hotspots.io._csv_chunks.parse_csv_pieces` ``prepare=``), so that on two
 cores this work runs while the main thread checks the batch before; pyarrow, PROJ,
-numpy and GEOS release the GIL for most of it. :func:`hotspots.io._stream.check_batch`
+numpy and GEOS release the GIL for most of it. Projection itself runs on one thread
+kept for the process (:func:`hotspots.io._coordinates.project`), so that PROJ
+builds one transformer, not one per thread. :func:`hotspots.io._stream.check_batch`
 takes the result from each :class:`~hotspots.io._csv.RawTable` (or computes it, for
 a piece that was not prepared), so a row is checked exactly as before.
 """
@@ -22,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotspots.io import _csv_chunks
-from hotspots.io._areas import outside_metres, warm_areas
+from hotspots.io._areas import outside_metres
 from hotspots.io._checks import IdColumn, coded, read_ids
-from hotspots.io._coordinates import Coordinates, read_coordinates
+from hotspots.io._coordinates import Coordinates, read_coordinates, warm_projection
 from hotspots.io._csv import RawTable
 from hotspots.io._csv_chunks import parse_csv_pieces
 from hotspots.io._csv_mapped import source_data
@@ -85,7 +87,7 @@ def batch_prepared(tables: list[RawTable]) -> Prepared:
 
 
 #: The two threads that load, parse and prepare small files, kept for the process
-#: (each builds its PROJ transformer once; see :data:`_csv_chunks._POOL`).
+#: (they project on :data:`~hotspots.io._coordinates._PROJECTION`).
 _FILES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotspots-files")
 
 
@@ -120,7 +122,10 @@ def read_pieces(sources: Iterable, *, ahead: int = 4) -> Iterator[RawTable]:
     """
     waiting: deque[Future] = deque()
     pool = _FILES
-    pool.submit(warm_areas)  # the outlines load while the first file is read
+    # The transformer is built (40 ms, without the GIL) while the first file is
+    # read. The outlines are not read ahead: json holds the GIL for 15 ms, which
+    # held back the first parse by 20 ms; the first piece to need one reads them.
+    warm_projection()
     for src in sources:
         if src.size is not None and src.size <= _csv_chunks.PIECE_BYTES:
             waiting.append(pool.submit(_whole, src))

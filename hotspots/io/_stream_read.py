@@ -48,11 +48,12 @@ _NUMBERS = (
 )  # fmt: skip
 
 
-#: Batches whose text and points may wait for the thread below (each holds its
+#: Batches whose text and points may wait for the threads below (each holds its
 #: whole parsed table until then: about 0.1 GB).
 _WAITING = 2
-#: One thread copies kept rows' text for every reader (Arrow releases the GIL).
-_FILTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-keep")
+#: Two threads copy kept rows' text and make their points, for every reader (Arrow
+#: and GEOS release the GIL): the last batch's two run side by side.
+_FILTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotspots-keep")
 
 
 @contextmanager
@@ -129,6 +130,7 @@ class Gathered:
         # Arrow copies the kept rows' text without the GIL: in a thread, while
         # this thread checks the next batch
         if len(self.points) > _WAITING:  # at most this many batches' tables wait
+            self.text[-1 - _WAITING].result()
             self.points[-1 - _WAITING].result()
         self.text.append(_FILTER.submit(_kept_text, c.table, keep))
         self.points.append(_FILTER.submit(shapely.points, c.x[keep], c.y[keep]))
@@ -180,10 +182,6 @@ class Gathered:
         joined = {}
         for name in list(self.numbers):  # each batch's arrays go once joined
             joined[name] = np.concatenate(self.numbers.pop(name))
-        text = pa.concat_tables([f.result() for f in self.text])
-        crimes = text.to_pandas().rename(columns=POLICEUK_RENAME)
-        del self.text
-        crimes["month"] = joined["month"].astype("datetime64[ns]")
         forces = sorted(self.force_values)  # each batch's codes into these
         at = {f: i for i, f in enumerate(forces)}
         codes = [
@@ -191,23 +189,39 @@ class Gathered:
             for cats, batch in zip(self.force_categories, force_batches, strict=True)
         ]
         force_codes = np.concatenate(codes)
-        crimes["force"] = pd.Categorical.from_codes(force_codes, categories=forces)
-        crimes["crime_type"] = pd.Categorical.from_codes(
-            joined["type_index"], categories=list(CRIME_TYPES)
-        )
-        crimes["longitude"], crimes["latitude"] = joined["lon"], joined["lat"]
-        crimes["source"] = pd.Categorical.from_codes(
-            joined["table"], categories=[t[0] for t in self.tables]
-        )
-        crimes["row"] = joined["row"]
-        ordered = [c for c in OUTPUT_COLUMNS if c in crimes.columns]
+        columns = {
+            "month": joined["month"].astype("datetime64[ns]"),
+            "force": pd.Categorical.from_codes(force_codes, categories=forces),
+            "crime_type": pd.Categorical.from_codes(
+                joined["type_index"], categories=list(CRIME_TYPES)
+            ),
+            "longitude": joined["lon"],
+            "latitude": joined["lat"],
+            "source": pd.Categorical.from_codes(
+                joined["table"], categories=[t[0] for t in self.tables]
+            ),
+            "row": joined["row"],
+        }
         if self.has_old:
-            crimes["crime_type_published"] = np.concatenate(
+            columns["crime_type_published"] = np.concatenate(
                 [
                     np.asarray(values, dtype=object)[codes]
                     for values, codes in zip(self.type_values, published, strict=True)
                 ]
             )
+        # the rest first, while the last batch's text and points are made
+        sources = pd.DataFrame(self.tables, columns=["source", "encoding", "rows_read"])
+        quarantine = Quarantine(self._quarantine())
+        far_outside = far_outside_table(
+            force_codes, forces, joined["outside_m"], km=FAR_OUTSIDE_KM, log=True
+        )
+        text = pa.concat_tables([f.result() for f in self.text])
+        crimes = text.to_pandas().rename(columns=POLICEUK_RENAME)
+        del self.text
+        for name, values in columns.items():
+            crimes[name] = values
+        ordered = [c for c in OUTPUT_COLUMNS if c in crimes.columns]
+        if self.has_old:
             ordered.append("crime_type_published")
         points = [f.result() for f in self.points]
         del self.points
@@ -218,16 +232,13 @@ class Gathered:
         crimes = gpd.GeoDataFrame(
             crimes[ordered], geometry=geometry, crs=BNG, copy=False
         )
-        sources = pd.DataFrame(self.tables, columns=["source", "encoding", "rows_read"])
         return IngestResult(
             crimes=crimes,
-            quarantine=Quarantine(self._quarantine()),
+            quarantine=quarantine,
             rows_read=int(sources["rows_read"].sum()),
             sources=sources,
             skipped_files=tuple(skipped),
-            far_outside=far_outside_table(
-                force_codes, forces, joined["outside_m"], km=FAR_OUTSIDE_KM, log=True
-            ),
+            far_outside=far_outside,
             far_outside_km=FAR_OUTSIDE_KM,
             respelled=self._respelled(),
         )

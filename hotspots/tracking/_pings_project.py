@@ -16,7 +16,7 @@ import functools
 
 import numpy as np
 
-from hotspots.io._coordinates import TO_BNG
+from hotspots.io._coordinates import project as _project_points
 from hotspots.io._schema import UK_BOUNDS
 
 __all__ = ["LonLatToBNG", "lattice"]
@@ -55,7 +55,7 @@ class LonLatToBNG:
         lon, lat = np.meshgrid(
             self.lon0 + i * STEP, self.lat0 + j * STEP, indexing="ij"
         )
-        x, y = TO_BNG.transform(lon, lat)
+        x, y = _project_points(lon, lat)
         self.gx[i[0] : i[-1] + 1, j[0] : j[-1] + 1] = x
         self.gy[i[0] : i[-1] + 1, j[0] : j[-1] + 1] = y
         self.done[ti, tj] = True

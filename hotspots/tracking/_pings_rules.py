@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from hotspots.io._checks import _BNG_BOX, PLACEHOLDER_VALUES
-from hotspots.io._coordinates import TO_BNG
+from hotspots.io._coordinates import project as _project_points
 from hotspots.io._schema import UK_BOUNDS
 
 __all__ = [
@@ -138,7 +138,7 @@ def check_points(
     y = np.full(len(a), np.nan)
     if kind == "lonlat":
         if ok.any():
-            x[ok], y[ok] = (project or TO_BNG.transform)(a[ok], b[ok])
+            x[ok], y[ok] = (project or _project_points)(a[ok], b[ok])
     else:
         x[ok], y[ok] = a[ok], b[ok]
     if boundary is not None and ok.any():

@@ -9,14 +9,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
+from pyproj import Transformer
 
 from hotspots.io._coordinates import (
-    TO_BNG,
-    TO_WGS84,
     parse_numbers,
+    project,
     read_coordinates,
     to_text,
 )
+
+# the reference: pyproj used directly, in the test's own thread
+TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
+TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
 
 FIELDS = (
     "a", "b", "a_blank", "b_blank", "a_number", "b_number", "lon", "lat", "x", "y"
@@ -112,3 +116,23 @@ def test_a_value_s_verdict_does_not_depend_on_the_values_beside_it():
     beside = parse_numbers(pa.array(["nan", "1e400", "-1.5", "", "x"]))
     assert alone[2].tolist() == beside[2][:4].tolist() == [False, True, True, False]
     np.testing.assert_array_equal(alone[0], beside[0][:4])
+
+
+def test_project_from_many_threads_equals_pyproj():
+    """The one projecting thread gives pyproj's own values, whoever asks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(7)
+    # Great Britain, Wytch Farm's small area, and points outside any UK operation
+    lon = np.concatenate([rng.uniform(-8, 1.9, 500), [-1.9, -1.9, 20.0, -60.0]])
+    lat = np.concatenate([rng.uniform(50, 60, 500), [50.6, 50.7, 45.0, -30.0]])
+    want = TO_BNG.transform(lon, lat)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: project(lon, lat), range(8)))
+    for x, y in got:
+        np.testing.assert_array_equal(x, want[0])
+        np.testing.assert_array_equal(y, want[1])
+    back = project(*want, kind="bng")
+    np.testing.assert_array_equal(back[0], TO_WGS84.transform(*want)[0])
+    x, y = project(-1.13, 52.63)  # scalars: 0-d arrays
+    assert np.isclose(float(x), TO_BNG.transform(-1.13, 52.63)[0])
