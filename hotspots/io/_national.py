@@ -24,6 +24,7 @@ import pandas as pd
 from hotspots.exceptions import HotspotsWarning
 from hotspots.io._archive import Source, open_sources, warn_unexpected_names
 from hotspots.io._assemble import as_boundary, normalise_months
+from hotspots.io._coordinates import warm_projection
 from hotspots.io._crime_types import report_old_names
 from hotspots.io._csv import RawTable
 from hotspots.io._csv_chunks import parse_csv_pieces
@@ -127,6 +128,7 @@ def _loaded(
     pyarrow parses without holding the GIL, so small files are parsed side by side
     while the main thread checks and writes; at most ``_AHEAD`` files wait in memory.
     """
+    warm_projection()  # PROJ's transformer is built while the first files load
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         waiting: deque = deque()
         for src in todo:
