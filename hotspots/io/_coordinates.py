@@ -13,7 +13,6 @@ pairs: reading and projecting it took 22 ms instead of 55 ms.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyproj import Transformer
 
+from hotspots.io._pools import KeptPool
 from hotspots.io._schema import BNG, WGS84
 
 __all__ = [
@@ -38,7 +38,7 @@ _NUMBER_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 #: own copy of a transformer, and building one (its SQLite queries for the
 #: candidate operations) costs about 40 ms of CPU; on one thread that is paid once
 #: per process and direction, not once per thread that reads.
-_PROJECTION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-proj")
+_PROJECTION = KeptPool(1, "hotspots-proj")
 _TRANSFORMERS: dict[str, Transformer] = {}  # used on that thread only
 _CRS = {"lonlat": (WGS84, BNG), "bng": (BNG, WGS84)}
 

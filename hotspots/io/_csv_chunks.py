@@ -22,7 +22,7 @@ import dataclasses
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from itertools import islice
 
 import numpy as np
@@ -37,6 +37,7 @@ from hotspots.io._csv import (
     read_header,
 )
 from hotspots.io._decode import decode_bytes
+from hotspots.io._pools import KeptPool
 
 __all__ = ["PIECE_BYTES", "parse_csv_pieces"]
 
@@ -51,7 +52,7 @@ PIECE_BYTES = 16 << 20
 _AHEAD = 3
 #: The two threads that parse pieces, kept for the process (a new pair for every
 #: large file started 12 pairs of threads on 3.3M SYNTHETIC rows in 264 files).
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotspots-pieces")
+_POOL = KeptPool(2, "hotspots-pieces")
 
 
 def _spans(data: CsvBytes, start: int, piece_bytes: int) -> list[tuple[int, int]]:

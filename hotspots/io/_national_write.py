@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hotspots._atomic import atomic_path
+from hotspots.io._pools import KeptPool
 from hotspots.io._schema import CRIME_TYPES, OUTPUT_COLUMNS, POLICEUK_RENAME
 from hotspots.io._stream import Checked
 
@@ -115,7 +116,7 @@ class BatchWritten:
 #: Parquet encoding and compression release the GIL: one thread writes the parts
 #: while the main thread checks the next batch. At most this many parts wait.
 _MAX_WAITING = 16
-_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-write")
+_WRITER = KeptPool(1, "hotspots-write")
 _waiting: dict[str, deque[Future]] = {}
 _lock = threading.Lock()
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,7 @@ from hotspots.io._coordinates import Coordinates, read_coordinates, warm_project
 from hotspots.io._csv import RawTable
 from hotspots.io._csv_chunks import parse_csv_pieces
 from hotspots.io._csv_mapped import source_data
+from hotspots.io._pools import KeptPool
 from hotspots.io._schema import POLICEUK_COLUMNS, REQUIRED_POLICEUK_COLUMNS
 
 __all__ = ["Prepared", "batch_prepared", "prepare", "prepare_table", "read_pieces"]
@@ -88,7 +89,7 @@ def batch_prepared(tables: list[RawTable]) -> Prepared:
 
 #: The two threads that load, parse and prepare small files, kept for the process
 #: (they project on :data:`~hotspots.io._coordinates._PROJECTION`).
-_FILES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotspots-files")
+_FILES = KeptPool(2, "hotspots-files")
 
 
 def _pieces(src, *, use_threads: bool = True) -> Iterator[RawTable]:

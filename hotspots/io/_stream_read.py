@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -23,6 +23,7 @@ import shapely
 
 from hotspots.io._areas import FAR_OUTSIDE_KM, far_outside_table
 from hotspots.io._csv import RawTable
+from hotspots.io._pools import KeptPool
 from hotspots.io._quarantine import Quarantine
 from hotspots.io._result import RESPELLED_COLUMNS, IngestResult, SkippedFile
 from hotspots.io._schema import BNG, CRIME_TYPES, OUTPUT_COLUMNS, POLICEUK_RENAME
@@ -53,7 +54,7 @@ _NUMBERS = (
 _WAITING = 2
 #: Two threads copy kept rows' text and make their points, for every reader (Arrow
 #: and GEOS release the GIL): the last batch's two run side by side.
-_FILTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hotspots-keep")
+_FILTER = KeptPool(2, "hotspots-keep")
 
 
 @contextmanager
