@@ -160,10 +160,14 @@ def parse_csv_pieces(
         return _POOL.submit(parse, span)
 
     waiting = deque(submit(span) for span in islice(spans, _AHEAD))
-    while waiting:  # pieces parse while the caller checks the ones before
-        raw = waiting.popleft().result()
-        nxt = next(spans, None)
-        if nxt is not None:
-            waiting.append(submit(nxt))
-        yield _renumbered(raw, offset)
-        offset += raw.table.num_rows + len(raw.bad_rows)
+    try:
+        while waiting:  # pieces parse while the caller checks the ones before
+            raw = waiting.popleft().result()
+            nxt = next(spans, None)
+            if nxt is not None:
+                waiting.append(submit(nxt))
+            yield _renumbered(raw, offset)
+            offset += raw.table.num_rows + len(raw.bad_rows)
+    finally:  # a piece failed or the caller stopped: the pieces queued go unparsed
+        for future in waiting:
+            future.cancel()

@@ -137,18 +137,22 @@ def read_pieces(
     # held back the first parse by 20 ms; the first piece to need one reads them.
     warm_projection()
     queued = 0
-    for src in sources:
-        if src.size is not None and src.size <= _csv_chunks.PIECE_BYTES:
-            waiting.append((pool.submit(_whole, src), src.size))
-            queued += src.size
-            while queued > ahead_bytes and len(waiting) > 1:
-                future, size = waiting.popleft()
-                queued -= size
-                yield from future.result()
-            continue
+    try:
+        for src in sources:
+            if src.size is not None and src.size <= _csv_chunks.PIECE_BYTES:
+                waiting.append((pool.submit(_whole, src), src.size))
+                queued += src.size
+                while queued > ahead_bytes and len(waiting) > 1:
+                    future, size = waiting.popleft()
+                    queued -= size
+                    yield from future.result()
+                continue
+            while waiting:
+                yield from waiting.popleft()[0].result()
+            queued = 0
+            yield from _pieces(src)
         while waiting:
             yield from waiting.popleft()[0].result()
-        queued = 0
-        yield from _pieces(src)
-    while waiting:
-        yield from waiting.popleft()[0].result()
+    finally:  # a file failed or the caller stopped: the files queued go unread
+        for future, _ in waiting:
+            future.cancel()

@@ -1,9 +1,10 @@
-"""The readers' kept threads work again in a child process made by fork."""
+"""The readers' kept threads: they work in a forked child, and idle after an error."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import warnings
 
 import pytest
@@ -45,3 +46,35 @@ def test_kept_pool_runs_work_and_is_renewed_for_a_child():
     pool._renew()  # what a fork does, in the child
     assert pool._pool is not before
     assert pool.submit(max, 4, 9).result() == 9
+
+
+def test_files_queued_after_a_failing_file_are_not_parsed(
+    tmp_path, write_csv, monkeypatch
+):
+    """A read that fails leaves no queued files for the kept threads to parse."""
+    from hotspots.exceptions import SchemaError
+    from hotspots.io import _stream_prepare
+
+    write_csv([policeuk_row()], name="a/2024-01/2024-01-leicestershire-street.csv")
+    (tmp_path / "a/2024-01/2024-01-leicestershire-street.csv").write_text("x,y\n1,2\n")
+    for month in range(2, 13):
+        name = f"a/2024-{month:02d}/2024-{month:02d}-leicestershire-street.csv"
+        write_csv([policeuk_row(month=f"2024-{month:02d}")], name=name)
+    started, release = [], threading.Event()
+    whole = _stream_prepare._whole
+
+    def slow_whole(src):
+        started.append(src.name)
+        if "2024-01" not in src.name:
+            release.wait(30)  # the good files wait until the error is raised
+        return whole(src)
+
+    monkeypatch.setattr(_stream_prepare, "_whole", slow_whole)
+    with pytest.raises(SchemaError, match="2024-01"):
+        read_policeuk(tmp_path / "a")
+    release.set()
+    drained = _stream_prepare._FILES.submit(lambda: None)  # behind any left
+    drained.result(timeout=30)
+    # the bad file and at most one more per thread started; the other nine were
+    # cancelled (before, all eleven were parsed after the error)
+    assert len(started) <= 3
